@@ -1,0 +1,1 @@
+"""Model clients and agents; nothing here knows about LSP."""

@@ -1,0 +1,128 @@
+"""The one small interface every model backend implements.
+
+A backend turns a chat request into an async stream of `Delta`s that ends with one `Finish`.
+Cancelling the task that iterates the stream must close the model's HTTP connection at once
+(or stop the in-process engine at the next token): that is how Stop reaches the model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any, Literal, Protocol
+
+import attrs
+
+DeltaKind = Literal["content", "thinking"]
+
+#: What went wrong, as the client sees it in `data.kind` of a -32803 error.
+ErrorKind = Literal[
+    "unreachable", "modelNotFound", "streamError", "streamDropped", "timeout", "backendError"
+]
+
+
+@attrs.frozen
+class Message:
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
+@attrs.frozen
+class ChatRequest:
+    model: str
+    messages: tuple[Message, ...]
+    #: Generation options in the protocol's camelCase (`temperature`, `numCtx`, `topP`, ...);
+    #: each backend maps them to its own names.
+    options: dict[str, Any] = attrs.field(factory=dict)
+
+
+@attrs.frozen
+class Delta:
+    kind: DeltaKind
+    text: str
+
+
+@attrs.frozen
+class Finish:
+    done_reason: Literal["stop", "length"]
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+
+
+StreamEvent = Delta | Finish
+
+
+@attrs.frozen
+class ModelInfo:
+    name: str
+    size_bytes: int | None = None
+    modified_at: str | None = None
+
+
+class BackendError(Exception):
+    """A model-server failure with a message that tells the user what to do."""
+
+    def __init__(self, kind: ErrorKind, message: str) -> None:
+        super().__init__(message)
+        self.kind: ErrorKind = kind
+        self.message = message
+
+
+@attrs.frozen
+class Timeouts:
+    connect_s: float = 5.0
+    #: Wait for the first chunk of the answer: a model may take minutes to load.
+    first_token_s: float = 600.0
+    #: Longest silence between two chunks once the answer has started.
+    idle_s: float = 120.0
+
+
+@attrs.frozen
+class BackendConfig:
+    base_url: str
+    api_key: str | None = attrs.field(default=None, repr=False)
+    timeouts: Timeouts = Timeouts()
+    max_connections: int = 16
+
+
+class ModelBackend(Protocol):
+    """What the chat agent and the code workflow need from a model server."""
+
+    #: Human name used in messages ("Ollama", "the OpenAI-compatible server", ...).
+    display_name: str
+
+    def stream_chat(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+        """Deltas as the model produces them, then exactly one `Finish`.
+
+        Raises `BackendError` for every failure of the model server.
+        """
+        ...
+
+    async def list_models(self) -> list[ModelInfo]: ...
+
+    async def aclose(self) -> None: ...
+
+
+async def read_with_deadlines(lines: AsyncIterator[str], timeouts: Timeouts) -> AsyncIterator[str]:
+    """Yield `lines`, enforcing the first-chunk and the idle timeouts.
+
+    httpx's read timeout is per socket read and cannot tell "model still loading" from "stream
+    stalled", so streams are read without it and these two deadlines apply instead.
+    """
+    limit, what = timeouts.first_token_s, "the first token"
+    iterator = aiter(lines)
+    while True:
+        try:
+            async with asyncio.timeout(limit):
+                line = await anext(iterator)
+        except StopAsyncIteration:
+            return
+        except TimeoutError:
+            raise BackendError(
+                "timeout",
+                f"The model server sent nothing for {limit:g} s while waiting for {what}. "
+                "Raise `ollama.timeouts.firstTokenS` / `ollama.timeouts.idleS` if the model is "
+                "just slow.",
+            ) from None
+        limit, what = timeouts.idle_s, "the next token"
+        yield line

@@ -1,0 +1,1 @@
+"""ollama-lsp: the language server package."""

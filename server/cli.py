@@ -1,0 +1,94 @@
+"""`ollama-lsp`: the language server (stdio by default, `--tcp PORT` for debugging) and its
+terminal client (`ollama-lsp chat`)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import threading
+from typing import Any
+
+from pygls.io_ import StdinAsyncReader, run_async
+
+from .stdio import ThreadedWriter, claim_stdout
+
+logger = logging.getLogger(__name__)
+
+
+def settings_from_flags(args: argparse.Namespace) -> dict[str, Any]:
+    """Command-line flags as an `ollama` settings object (they override the client's)."""
+    flags = {"backend": args.backend, "baseUrl": args.base_url, "model": args.model}
+    return {key: value for key, value in flags.items() if value is not None}
+
+
+def main(argv: list[str] | None = None) -> int:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--backend", choices=["ollama", "openai"], help="model server API")
+    common.add_argument("--base-url", help="model server address (default: the backend's usual)")
+    common.add_argument("--model", help="model to use when a request names none")
+    common.add_argument("--log-level", default="INFO", help="stderr log level (default INFO)")
+
+    parser = argparse.ArgumentParser(
+        prog="ollama-lsp",
+        parents=[common],
+        description="A language server that streams a local LLM's answers into your editor.",
+    )
+    parser.add_argument("--tcp", type=int, metavar="PORT", help="serve on 127.0.0.1:PORT")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    chat = commands.add_parser(
+        "chat",
+        parents=[common],
+        help="chat from the terminal (Ctrl-C stops an answer, Ctrl-D quits)",
+        description="Ask once (PROMPT given) or chat interactively. The answer streams as it is "
+        "generated; Ctrl-C stops it. Runs the language server as a child process over stdio.",
+    )
+    chat.add_argument("prompt", nargs="?", help="ask this once and exit")
+    chat.add_argument("--verbose", action="store_true", help="show the server's log on stderr")
+    args = parser.parse_args(argv)
+
+    if args.command == "chat":
+        from .terminal_client import run_chat
+
+        return run_chat(args, settings_from_flags(args))
+    serve(settings_from_flags(args), tcp_port=args.tcp, log_level=args.log_level)
+    return 0
+
+
+def serve(overrides: dict[str, Any], *, tcp_port: int | None, log_level: str) -> None:
+    from .logs import setup_logging
+    from .server import create_server
+
+    ls = create_server(overrides)
+    setup_logging(ls, log_level)
+    if tcp_port is not None:
+        ls.start_tcp("127.0.0.1", tcp_port)
+        return
+    serve_stdio(ls)
+
+
+def serve_stdio(ls: Any) -> None:
+    """pygls' stdio loop, with stdout written by a thread so a slow client stalls nothing."""
+    protocol_out = claim_stdout()
+    ls.protocol.set_writer(ThreadedWriter(protocol_out))
+    ls._stop_event = stop_event = threading.Event()
+    reader = StdinAsyncReader(sys.stdin.buffer, ls.thread_pool)
+    try:
+        asyncio.run(
+            run_async(
+                stop_event=stop_event,
+                reader=reader,
+                protocol=ls.protocol,
+                logger=logger,
+                error_handler=ls.report_server_error,
+            )
+        )
+    except (BrokenPipeError, KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        ls.shutdown()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

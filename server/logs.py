@@ -1,0 +1,50 @@
+"""Logs go to stderr and to the editor (`window/logMessage`), never to stdout."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+from lsprotocol import types as lsp
+
+_LSP_LEVELS = [
+    (logging.ERROR, lsp.MessageType.Error),
+    (logging.WARNING, lsp.MessageType.Warning),
+    (logging.INFO, lsp.MessageType.Info),
+]
+
+
+class EditorLogHandler(logging.Handler):
+    """Forwards our own log records to the client's output panel."""
+
+    def __init__(self, ls: Any) -> None:
+        super().__init__(logging.INFO)
+        self._ls = ls
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self._ls.protocol.writer is None:
+            return
+        kind = next((t for level, t in _LSP_LEVELS if record.levelno >= level), None)
+        if kind is None:
+            return
+        try:
+            self._ls.protocol.send_raw_notification(
+                "window/logMessage", {"type": int(kind), "message": self.format(record)}
+            )
+        except Exception:  # a broken log line must not break a stream
+            self.handleError(record)
+
+
+def setup_logging(ls: Any, level: str) -> None:
+    stderr = logging.StreamHandler(sys.stderr)
+    stderr.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(stderr)
+    root.setLevel(level.upper())
+    # pygls logs every message at INFO: far too much, and slow on a busy stream.
+    logging.getLogger("pygls").setLevel(logging.WARNING)
+    editor = EditorLogHandler(ls)
+    editor.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+    for name in ("server", "agents"):
+        logging.getLogger(name).addHandler(editor)

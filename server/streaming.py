@@ -1,0 +1,133 @@
+"""The editor's side of one generating request: `$/progress` plus `ollama/token` batches.
+
+Batching is a leading-edge throttle on the event loop's clock: the first delta goes out at once;
+deltas that arrive within `flush_interval` after a send are merged and sent when it ends. There
+is no sleep anywhere: a quiet stream sends each delta the moment it arrives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+from .protocol import TOKEN_NOTIFICATION
+
+Notify = Callable[[str, dict[str, Any]], None]
+#: What a batch belongs to: (stage, kind, revision).
+BatchKey = tuple[str, str, int | None]
+
+
+class TokenStream:
+    def __init__(
+        self,
+        notify: Notify,
+        *,
+        route_token: int | str,
+        progress_token: int | str | None,
+        flush_interval_s: float,
+        label: str,
+    ) -> None:
+        self._notify = notify
+        #: Goes into every `ollama/token` so the client can route it to the right view.
+        self.route_token = route_token
+        self.progress_token = progress_token
+        self._interval = flush_interval_s
+        self._label = label
+        self._loop = asyncio.get_running_loop()
+        self._pending: list[str] = []
+        self._pending_key: BatchKey | None = None
+        self._last_flush = -math.inf
+        self._timer: asyncio.TimerHandle | None = None
+        self._seq = 0
+        self._closed = False
+        self._sent: defaultdict[BatchKey, list[str]] = defaultdict(list)
+        self._last_content_key: BatchKey | None = None
+        #: Deltas received so far (≈ model tokens), shown in the progress message.
+        self.delta_count = 0
+
+    def begin(self, title: str) -> None:
+        self._progress({"kind": "begin", "title": title, "cancellable": True})
+
+    def start_stage(self, stage: str, label: str, revision: int | None = None) -> None:
+        """A new stage begins: flush what the previous one had and show its label."""
+        self._flush()
+        self._label = label
+        report: dict[str, Any] = {"kind": "report", "message": label, "stage": stage}
+        if revision is not None:
+            report["revision"] = revision
+        self._progress(report)
+
+    def push(self, stage: str, kind: str, text: str, revision: int | None = None) -> None:
+        if not text or self._closed:
+            return
+        key = (stage, kind, revision)
+        if self._pending_key is not None and key != self._pending_key:
+            self._flush()  # a batch holds one stage and one kind
+        self._pending.append(text)
+        self._pending_key = key
+        self._sent[key].append(text)
+        if kind == "content":
+            self._last_content_key = key
+        self.delta_count += 1
+        if self._timer is None:
+            due = self._last_flush + self._interval
+            if self._loop.time() >= due:
+                self._flush()
+            else:
+                self._timer = self._loop.call_at(due, self._flush)
+
+    def text(self, stage: str, kind: str, revision: int | None = None) -> str:
+        """Everything pushed so far for one stage and kind."""
+        return "".join(self._sent.get((stage, kind, revision), ()))
+
+    def partial_text(self) -> str:
+        """The content of the stage that was streaming last: what an error leaves the user."""
+        if self._last_content_key is None:
+            return ""
+        return "".join(self._sent[self._last_content_key])
+
+    def end(self, message: str) -> None:
+        """Flush the last batch, then `$/progress` end. Call exactly once, before responding."""
+        self._flush()
+        self._closed = True
+        self._progress({"kind": "end", "message": message})
+
+    def _flush(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if not self._pending or self._pending_key is None:
+            return
+        stage, kind, revision = self._pending_key
+        text = "".join(self._pending)
+        self._pending.clear()
+        self._last_flush = self._loop.time()
+        batch: dict[str, Any] = {
+            "token": self.route_token,
+            "seq": self._seq,
+            "stage": stage,
+            "kind": kind,
+            "text": text,
+        }
+        if revision is not None:
+            batch["revision"] = revision
+        self._seq += 1
+        self._notify(TOKEN_NOTIFICATION, batch)
+        if self.progress_token is not None:
+            report = {
+                "kind": "report",
+                "message": f"{self._label} · {self.delta_count} tokens",
+                "text": text,
+                "textKind": kind,
+                "stage": stage,
+            }
+            if revision is not None:
+                report["revision"] = revision
+            self._progress(report)
+
+    def _progress(self, value: dict[str, Any]) -> None:
+        if self.progress_token is not None:
+            self._notify("$/progress", {"token": self.progress_token, "value": value})

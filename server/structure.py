@@ -1,0 +1,111 @@
+"""JSON ⇄ attrs classes, with errors that name the offending field.
+
+cattrs' errors do not say which field of a client's object is wrong, and pygls ignores Python
+defaults when it structures command arguments; this small structurer does both right. Wire
+names are the camelCase of the attribute names; unknown keys are ignored (forward compatible).
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from typing import Any, Literal, TypeVar, get_args, get_origin
+
+import attrs
+
+T = TypeVar("T")
+
+
+class ParamsError(ValueError):
+    """A value does not fit its declared type; `path` locates it (`context[0].uri`)."""
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(f"`{path}` {message}" if path else message)
+        self.path = path
+
+
+def camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+_JSON_TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "a boolean"}
+
+
+def structure(cls: type[T], value: Any, path: str = "") -> T:
+    """Build `cls` from JSON `value`, raising `ParamsError` at the first mismatch."""
+    return typing.cast(T, _structure(cls, value, path))
+
+
+def _structure(tp: Any, value: Any, path: str) -> Any:
+    origin = get_origin(tp)
+    if tp is Any:
+        return value
+    if origin in (types.UnionType, typing.Union):
+        options = get_args(tp)
+        if value is None and type(None) in options:
+            return None
+        errors = []
+        for option in options:
+            if option is type(None):
+                continue
+            try:
+                return _structure(option, value, path)
+            except ParamsError as error:
+                errors.append(error)
+        raise errors[0]
+    if origin is Literal:
+        allowed = get_args(tp)
+        if value not in allowed:
+            raise ParamsError(path, f"must be one of {', '.join(map(repr, allowed))}")
+        return value
+    if origin is list:
+        if not isinstance(value, list):
+            raise ParamsError(path, "must be an array")
+        (item_type,) = get_args(tp)
+        return [_structure(item_type, item, f"{path}[{i}]") for i, item in enumerate(value)]
+    if origin is dict or tp is dict:
+        if not isinstance(value, dict):
+            raise ParamsError(path, "must be an object")
+        return dict(value)
+    if attrs.has(tp):
+        return _structure_attrs(tp, value, path)
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ParamsError(path, "must be a number")
+        return float(value)
+    if tp in (str, int, bool):
+        # bool is an int in Python, never in JSON.
+        if not isinstance(value, tp) or (tp is int and isinstance(value, bool)):
+            raise ParamsError(path, f"must be {_JSON_TYPE_NAMES[tp]}")
+        return value
+    raise TypeError(f"cannot structure {tp!r}")  # a programming error, not the client's
+
+
+def _structure_attrs(cls: type, value: Any, path: str) -> Any:
+    if not isinstance(value, dict):
+        raise ParamsError(path, "must be an object")
+    hints = typing.get_type_hints(cls)
+    kwargs = {}
+    for field in attrs.fields(cls):
+        key = camel(field.name)
+        field_path = f"{path}.{key}" if path else key
+        if key in value:
+            kwargs[field.name] = _structure(hints[field.name], value[key], field_path)
+        elif field.default is attrs.NOTHING:
+            raise ParamsError(field_path, "is required")
+    return cls(**kwargs)
+
+
+def unstructure(value: Any) -> Any:
+    """attrs instances (ours and lsprotocol's) → JSON-ready dicts with camelCase keys."""
+    if attrs.has(type(value)):
+        return {
+            camel(field.name): unstructure(getattr(value, field.name))
+            for field in attrs.fields(type(value))
+        }
+    if isinstance(value, list | tuple):
+        return [unstructure(item) for item in value]
+    if isinstance(value, dict):
+        return {key: unstructure(item) for key, item in value.items()}
+    return value
