@@ -171,7 +171,6 @@ class RequestFailed(JsonRpcException):
 T = TypeVar("T")
 
 
-
 def parse_params(params_type: type[T], arguments: list[Any] | None) -> T:
     """Structure a command's single object argument, or raise -32602 naming the field."""
     if not arguments or len(arguments) != 1:

@@ -1,0 +1,195 @@
+"""A pytest-lsp client that records the wire in order: notifications and responses alike.
+
+Every assertion about streaming order ("all tokens and the progress end before the response")
+reads `Wire.events`, which holds messages in the order the client's reader handled them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import attrs
+import pytest_asyncio
+from lsprotocol import types as lsp
+from pygls.exceptions import JsonRpcException
+from pygls.protocol import default_converter
+from pytest_lsp import ClientServerConfig, LanguageClient
+from pytest_lsp.client import DEFAULT_CLIENT_FEATURES
+
+from server.protocol import TOKEN_NOTIFICATION, Command
+from tests.fake_model_server import FakeModelServer
+
+SERVER_COMMAND = [sys.executable, "-m", "server", "--log-level", "WARNING"]
+
+
+def plain(value: Any) -> Any:
+    """pygls turns unknown JSON objects into namedtuples; tests want dicts."""
+    if hasattr(value, "_asdict"):
+        return {key: plain(item) for key, item in value._asdict().items()}
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(item) for item in value]
+    return value
+
+
+@attrs.define
+class Wire:
+    #: ("token", params) | ("progress", token, value) | ("response", request_id, outcome)
+    events: list[tuple[Any, ...]] = attrs.Factory(list)
+    changed: asyncio.Event = attrs.Factory(asyncio.Event)
+
+    def record(self, *event: Any) -> None:
+        self.events.append(event)
+        self.changed.set()
+
+    def batches(self, token: int | str) -> list[dict[str, Any]]:
+        return [e[1] for e in self.events if e[0] == "token" and e[1]["token"] == token]
+
+    def progress(self, token: int | str) -> list[dict[str, Any]]:
+        return [e[2] for e in self.events if e[0] == "progress" and e[1] == token]
+
+    def text(self, token: int | str, stage: str = "chat", kind: str = "content") -> str:
+        batches = self.batches(token)
+        assert [b["seq"] for b in batches] == list(range(len(batches))), "seq has gaps"
+        return "".join(b["text"] for b in batches if b["stage"] == stage and b["kind"] == kind)
+
+    def index_of_response(self, request_id: int | str) -> int:
+        return next(
+            i for i, e in enumerate(self.events) if e[0] == "response" and e[1] == request_id
+        )
+
+    def assert_nothing_after_response(self, request_id: int | str, token: int | str) -> None:
+        """Every batch and progress message of the request arrived before its response."""
+        answered = self.index_of_response(request_id)
+        for i, event in enumerate(self.events):
+            mine = (event[0] == "token" and event[1]["token"] == token) or (
+                event[0] == "progress" and event[1] == token
+            )
+            if mine:
+                assert i < answered, f"{event} arrived after the response"
+
+    async def wait_for(self, condition: Callable[[], Any], timeout: float = 5.0) -> Any:
+        async with asyncio.timeout(timeout):
+            while not (value := condition()):
+                self.changed.clear()
+                await self.changed.wait()
+            return value
+
+
+class OllamaClient(LanguageClient):
+    """The test client: records the wire and runs our commands by request id."""
+
+    def __init__(self) -> None:
+        super().__init__(converter_factory=default_converter)
+        self.wire = Wire()
+        self._ids = itertools.count(1000)
+        for method, handler in DEFAULT_CLIENT_FEATURES.items():
+            if method != lsp.PROGRESS:
+                self.feature(method)(handler)
+        wire = self.wire
+        self.feature(TOKEN_NOTIFICATION)(lambda params: wire.record("token", plain(params)))
+        self.feature(lsp.PROGRESS)(
+            lambda params: wire.record("progress", params.token, plain(params.value))
+        )
+
+    def send_command(
+        self,
+        command: Command | str,
+        argument: Any = None,
+        *,
+        token: int | str | None = None,
+        arguments: list[Any] | None = None,
+    ) -> tuple[int, Awaitable[Any]]:
+        """Send `workspace/executeCommand`; returns its request id and its outcome."""
+        request_id = next(self._ids)
+        future = self.protocol.send_request(
+            lsp.WORKSPACE_EXECUTE_COMMAND,
+            lsp.ExecuteCommandParams(
+                command=str(command),
+                arguments=arguments if arguments is not None else [argument],
+                work_done_token=token,
+            ),
+            msg_id=request_id,
+        )
+        future.add_done_callback(lambda f: self.wire.record("response", request_id, _outcome(f)))
+        return request_id, _plain_result(asyncio.wrap_future(future))
+
+    async def command(self, command: Command | str, argument: Any = None, **kwargs: Any) -> Any:
+        _, outcome = self.send_command(command, argument, **kwargs)
+        return await outcome
+
+    def cancel(self, request_id: int) -> None:
+        self.protocol.notify(lsp.CANCEL_REQUEST, lsp.CancelParams(id=request_id))
+
+    def cancel_progress(self, token: int | str) -> None:
+        self.protocol.notify(
+            lsp.WINDOW_WORK_DONE_PROGRESS_CANCEL, lsp.WorkDoneProgressCancelParams(token=token)
+        )
+
+
+async def _plain_result(future: Awaitable[Any]) -> Any:
+    return plain(await future)
+
+
+def _outcome(future: Any) -> Any:
+    if future.cancelled():
+        return "cancelled"
+    error = future.exception()
+    return error if error is not None else plain(future.result())
+
+
+def error_of(excinfo: Any) -> JsonRpcException:
+    error = excinfo.value
+    assert isinstance(error, JsonRpcException), error
+    return error
+
+
+StartClient = Callable[..., Awaitable[OllamaClient]]
+
+
+@pytest_asyncio.fixture
+async def start_client(fake: FakeModelServer) -> AsyncIterator[StartClient]:
+    """Start servers under test: `await start_client(settings, capabilities=..., args=...)`."""
+    clients: list[OllamaClient] = []
+
+    async def start(
+        settings: dict[str, Any] | None = None,
+        *,
+        capabilities: lsp.ClientCapabilities | None = None,
+        args: list[str] | None = None,
+        workspace: str | None = None,
+    ) -> OllamaClient:
+        config = ClientServerConfig(
+            server_command=SERVER_COMMAND + (args or []), client_factory=OllamaClient
+        )
+        client = await config.start()
+        assert isinstance(client, OllamaClient)
+        clients.append(client)
+        options = {
+            "baseUrl": fake.base_url,
+            "model": "test-model",
+            "streaming": {"flushIntervalMs": 0},
+            **(settings or {}),
+        }
+        await client.initialize_session(
+            lsp.InitializeParams(
+                capabilities=capabilities or lsp.ClientCapabilities(),
+                initialization_options=options,
+                workspace_folders=(
+                    [lsp.WorkspaceFolder(uri=workspace, name="ws")] if workspace else None
+                ),
+            )
+        )
+        return client
+
+    yield start
+    for client in clients:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(client.shutdown_session(), timeout=10)
+        await client.stop()
