@@ -20,7 +20,7 @@ from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException
 from pygls.lsp.client import LanguageClient
 
-from .protocol import TOKEN_NOTIFICATION, Command
+from .protocol import REQUEST_CANCELLED, TOKEN_NOTIFICATION, Command
 
 EXIT_CANCELLED = 130
 _DIM, _RESET = ("\x1b[2m", "\x1b[0m") if sys.stderr.isatty() else ("", "")
@@ -44,7 +44,10 @@ class TerminalChat:
         self._client.feature(lsp.PROGRESS)(lambda params: None)
 
     async def start(self) -> None:
-        await self._client.start_io(sys.executable, "-m", "server", *self._server_args)
+        # Its own session: Ctrl-C in the terminal must reach us, not kill the server.
+        await self._client.start_io(
+            sys.executable, "-m", "server", *self._server_args, start_new_session=True
+        )
         asyncio.ensure_future(self._drain_server_stderr())
         cwd = Path.cwd()
         await self._client.initialize_async(
@@ -88,7 +91,7 @@ class TerminalChat:
         try:
             await asyncio.wrap_future(future)
         except JsonRpcException as error:
-            if error.code == lsp.ErrorCodes.RequestCancelled:
+            if error.code == REQUEST_CANCELLED:
                 _say("\n[stopped]")
                 return EXIT_CANCELLED
             _say(f"\nerror: {error.message}")

@@ -16,7 +16,6 @@ from typing import Any
 import attrs
 import pytest_asyncio
 from lsprotocol import types as lsp
-from pygls.exceptions import JsonRpcException
 from pygls.protocol import default_converter
 from pytest_lsp import ClientServerConfig, LanguageClient
 from pytest_lsp.client import DEFAULT_CLIENT_FEATURES
@@ -144,10 +143,12 @@ def _outcome(future: Any) -> Any:
     return error if error is not None else plain(future.result())
 
 
-def error_of(excinfo: Any) -> JsonRpcException:
-    error = excinfo.value
-    assert isinstance(error, JsonRpcException), error
-    return error
+async def wait_until(condition: Callable[[], Any], timeout: float = 5.0) -> Any:
+    """Poll for state the default pytest-lsp handlers keep (messages, logs)."""
+    async with asyncio.timeout(timeout):
+        while not (value := condition()):
+            await asyncio.sleep(0.01)
+        return value
 
 
 StartClient = Callable[..., Awaitable[OllamaClient]]

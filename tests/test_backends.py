@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -405,13 +406,15 @@ async def test_backend_still_works_after_a_cancel(
 
 
 async def test_two_concurrent_streams(backend: ModelBackend, server: FakeModelServer) -> None:
-    server.script(Script(chunks=["a1", "a2", "a3"], delay_s=0.1), match="first")
-    server.script(Script(chunks=["b1", "b2", "b3"], delay_s=0.1), match="second")
+    server.script(Script(chunks=["a1", "a2", "a3"], delay_s=0.2), match="first")
+    server.script(Script(chunks=["b1", "b2", "b3"], delay_s=0.2), match="second")
     started = time.perf_counter()
     first, second = await asyncio.gather(
         collect(backend, chat("first question")), collect(backend, chat("second question"))
     )
-    assert time.perf_counter() - started < 0.45  # ran side by side, not one after the other
+    assert (
+        time.perf_counter() - started < 0.7
+    )  # side by side (one after the other: 0.8 s), not one after the other
     assert text_of(first) == "a1a2a3"
     assert text_of(second) == "b1b2b3"
     a, b = server.requests
@@ -629,7 +632,10 @@ def test_standalone_mode(tmp_path: Path) -> None:
         ready = process.stdout.readline().split()
         assert ready[0] == "READY" and ready[1].startswith("http://127.0.0.1:")
         base_url = ready[1]
-        body = {"model": "smollm2", "messages": [{"role": "user", "content": "go"}]}
+        body: dict[str, Any] = {
+            "model": "smollm2",
+            "messages": [{"role": "user", "content": "go"}],
+        }
         with httpx.Client(base_url=base_url, timeout=5) as client:
             lines = client.post("/api/chat", json=body).text.splitlines()
             pieces = [json.loads(line)["message"]["content"] for line in lines]
