@@ -87,7 +87,8 @@ class OllamaProtocol(LanguageServerProtocol):
         if handler is None:
             raise InvalidParams(f"Unknown command {params.command!r}.", field="command")
         request_id = self.msg_id if self.msg_id is not None else ""
-        call = CommandCall(request_id, params.arguments, params.work_done_token)
+        arguments = list(params.arguments) if params.arguments is not None else None
+        call = CommandCall(request_id, arguments, params.work_done_token)
         return await self._server.running.run(handler(self._server, call))
 
     @lsp_method(lsp.WINDOW_WORK_DONE_PROGRESS_CANCEL)
@@ -154,7 +155,8 @@ class OllamaLanguageServer(LanguageServer):
     def on_initialize(self, params: lsp.InitializeParams) -> None:
         self._init_options = params.initialization_options
         self.settings, self._startup_problems = self._compute_settings()
-        folders = [f.uri for f in params.workspace_folders or []] or [params.root_uri]
+        folders: list[str | None] = [f.uri for f in params.workspace_folders or []]
+        folders = folders or [params.root_uri]
         self.documents.folders = [p.resolve() for u in folders if u and (p := uri_to_path(u))]
 
     def _compute_settings(self) -> tuple[Settings, list[str]]:

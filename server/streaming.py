@@ -117,7 +117,7 @@ class TokenStream:
         self._seq += 1
         self._notify(TOKEN_NOTIFICATION, batch)
         if self.progress_token is not None:
-            report = {
+            report: dict[str, Any] = {
                 "kind": "report",
                 "message": f"{self._label} · {self.delta_count} tokens",
                 "text": text,

@@ -48,7 +48,7 @@ class TerminalChat:
         await self._client.start_io(
             sys.executable, "-m", "server", *self._server_args, start_new_session=True
         )
-        asyncio.ensure_future(self._drain_server_stderr())
+        self._stderr_drain = asyncio.ensure_future(self._drain_server_stderr())
         cwd = Path.cwd()
         await self._client.initialize_async(
             lsp.InitializeParams(
@@ -148,7 +148,7 @@ async def _chat(prompt: str | None, server_args: list[str], verbose: bool) -> in
 
     loop.add_signal_handler(signal.SIGINT, on_sigint)
     try:
-        if not interactive:
+        if prompt is not None:
             return await chat.ask(prompt)
         _say("ollama-lsp chat — Enter sends, Ctrl-C stops an answer, Ctrl-D quits.")
         while True:
@@ -165,7 +165,7 @@ async def _chat(prompt: str | None, server_args: list[str], verbose: bool) -> in
 
 def _read_line() -> str:
     if sys.stdin.isatty():
-        return input("› ")
+        return input("> ")
     line = sys.stdin.readline()
     if not line:
         raise EOFError

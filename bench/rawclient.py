@@ -1,0 +1,103 @@
+"""A minimal LSP client over the server's stdio, for measuring: raw JSON-RPC frames, each
+stamped with `time.perf_counter()` the moment it is parsed (pygls' client adds tens of µs per
+message, which would be charged to the server)."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+SERVER_COMMAND = [sys.executable, "-m", "server", "--log-level", "WARNING"]
+
+Notification = Callable[[str, Any, float], None]
+
+
+class RawLspClient:
+    def __init__(self, on_notification: Notification | None = None) -> None:
+        self.on_notification = on_notification or (lambda method, params, at: None)
+        self.process: asyncio.subprocess.Process | None = None
+        self._ids = itertools.count(1)
+        self._pending: dict[int, asyncio.Future[tuple[Any, float]]] = {}
+        self._reader: asyncio.Task[None] | None = None
+
+    async def start(self, init_options: dict[str, Any], *, args: list[str] | None = None) -> float:
+        """Spawn the server and initialize it; returns seconds from spawn to the result."""
+        started = time.perf_counter()
+        self.process = await asyncio.create_subprocess_exec(
+            *SERVER_COMMAND,
+            *(args or []),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        self._reader = asyncio.create_task(self._read())
+        await self.request(
+            "initialize",
+            {"processId": None, "capabilities": {}, "initializationOptions": init_options},
+        )
+        initialized = time.perf_counter() - started
+        self.notify("initialized", {})
+        return initialized
+
+    async def stop(self) -> None:
+        if self.process is None:
+            return
+        try:
+            await asyncio.wait_for(self.request("shutdown", None), 10)
+            self.notify("exit", None)
+            await asyncio.wait_for(self.process.wait(), 10)
+        except (TimeoutError, ConnectionError):
+            self.process.kill()
+        if self._reader:
+            self._reader.cancel()
+
+    def send(self, message: dict[str, Any]) -> float:
+        """Write one frame; returns the perf_counter() just before the write."""
+        assert self.process and self.process.stdin
+        body = json.dumps(message).encode()
+        at = time.perf_counter()
+        self.process.stdin.write(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+        return at
+
+    def notify(self, method: str, params: Any) -> float:
+        return self.send({"jsonrpc": "2.0", "method": method, "params": params})
+
+    def start_request(self, method: str, params: Any) -> tuple[int, asyncio.Future[Any]]:
+        request_id = next(self._ids)
+        future: asyncio.Future[tuple[Any, float]] = asyncio.get_running_loop().create_future()
+        self._pending[request_id] = future
+        self.send({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params})
+        return request_id, future
+
+    async def request(self, method: str, params: Any) -> Any:
+        _, future = self.start_request(method, params)
+        result, _ = await future
+        return result
+
+    def command(self, command: str, argument: Any, token: str | None = None):
+        params: dict[str, Any] = {"command": command, "arguments": [argument]}
+        if token is not None:
+            params["workDoneToken"] = token
+        return self.start_request("workspace/executeCommand", params)
+
+    async def _read(self) -> None:
+        assert self.process and self.process.stdout
+        stdout = self.process.stdout
+        while True:
+            header = await stdout.readuntil(b"\r\n\r\n")
+            length = int(header.split(b"Content-Length:")[1].split(b"\r\n")[0])
+            message = json.loads(await stdout.readexactly(length))
+            at = time.perf_counter()
+            if "id" in message and "method" in message:  # a request from the server
+                self.send({"jsonrpc": "2.0", "id": message["id"], "result": None})
+            elif "id" in message:
+                future = self._pending.pop(message["id"], None)
+                if future and not future.done():
+                    future.set_result((message.get("result", message.get("error")), at))
+            else:
+                self.on_notification(message["method"], message.get("params"), at)

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Install what the tests need (a fresh machine has nothing) and run them all.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+bash scripts/bootstrap.sh "test,codegen"
+echo "==> ruff" >&2
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+echo "==> pytest" >&2
+.venv/bin/pytest -q "$@"
