@@ -1,0 +1,39 @@
+"""`ollama-lsp --tcp PORT` serves the same protocol on loopback (for debugging)."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import sys
+
+from lsprotocol import types as lsp
+
+from tests.fake_model_server import FakeModelServer, Script
+from tests.lsp_helpers import OllamaClient
+
+
+async def test_tcp_mode_streams_a_chat(fake: FakeModelServer):
+    fake.script(Script(chunks=["over ", "tcp"]))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "server", "--tcp", str(port), "--base-url", fake.base_url,
+        "--model", "test-model", stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    client = OllamaClient()
+    try:
+        async with asyncio.timeout(10):
+            while True:
+                try:
+                    await client.start_tcp("127.0.0.1", port)
+                    break
+                except OSError:
+                    await asyncio.sleep(0.05)
+        await client.initialize_session(lsp.InitializeParams(capabilities=lsp.ClientCapabilities()))
+        result = await client.command("ollama.chat", {"prompt": "q"}, token="t")
+        assert result["text"] == "over tcp" == client.wire.text("t")
+    finally:
+        server.kill()
+        await server.wait()
+        await client.stop()
