@@ -185,8 +185,9 @@ class OllamaLanguageServer(LanguageServer):
         self._workspace_settings = workspace_settings
         new, problems = self._compute_settings()
         self.report_settings_problems(problems)
-        if new.backend_config() != self.settings.backend_config() or new.backend != (
-            self.settings.backend
+        if (new.backend, new.backend_config()) != (
+            self.settings.backend,
+            self.settings.backend_config(),
         ):
             self._retire_backend()
         self.settings = new
