@@ -161,3 +161,16 @@ async def test_command_line_flags_override_client_settings(start_client: StartCl
     result = await client.command(Command.CHAT, {"prompt": "q"})
     assert result["model"] == "smollm2"
     assert fake.requests[-1].body["model"] == "smollm2"
+
+
+async def test_changing_base_url_switches_model_server(start_client: StartClient, fake):
+    client = await start_client()
+    await client.command(Command.CHAT, {"prompt": "q"})
+    async with FakeModelServer() as other:
+        other.script(Script(chunks=["from the other server"]))
+        client.workspace_did_change_configuration(
+            lsp.DidChangeConfigurationParams(settings={"ollama": {"baseUrl": other.base_url}})
+        )
+        result = await client.command(Command.CHAT, {"prompt": "q"})
+        assert result["text"] == "from the other server"
+        assert len(fake.requests) == 1 and len(other.requests) == 1
