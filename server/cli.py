@@ -8,9 +8,11 @@ import asyncio
 import logging
 import sys
 import threading
-from typing import Any
+from typing import Any, get_args
 
 from pygls.io_ import StdinAsyncReader, run_async
+
+from agents.backends import BackendKind
 
 from .stdio import ThreadedWriter, claim_stdout
 
@@ -20,14 +22,23 @@ logger = logging.getLogger(__name__)
 def settings_from_flags(args: argparse.Namespace) -> dict[str, Any]:
     """Command-line flags as an `ollama` settings object (they override the client's)."""
     flags = {"backend": args.backend, "baseUrl": args.base_url, "model": args.model}
-    return {key: value for key, value in flags.items() if value is not None}
+    settings: dict[str, Any] = {key: value for key, value in flags.items() if value is not None}
+    if args.model_path is not None:
+        settings["embedded"] = {"modelPath": args.model_path}
+    return settings
 
 
 def main(argv: list[str] | None = None) -> int:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--backend", choices=["ollama", "openai"], help="model server API")
+    common.add_argument(
+        "--backend",
+        choices=get_args(BackendKind),
+        help="auto (default: Ollama if it answers, else the embedded model), ollama, openai, "
+        "or embedded",
+    )
     common.add_argument("--base-url", help="model server address (default: the backend's usual)")
     common.add_argument("--model", help="model to use when a request names none")
+    common.add_argument("--model-path", help="GGUF file for the embedded backend")
     common.add_argument("--log-level", default="INFO", help="stderr log level (default INFO)")
 
     parser = argparse.ArgumentParser(

@@ -8,19 +8,20 @@ A bad value never stops the server: it is reported and replaced by its default.
 from __future__ import annotations
 
 import typing
-from typing import Any, Literal
+from typing import Any
 
 import attrs
 
-from agents.backends.base import BackendConfig, Timeouts
+from agents.backends import BackendKind
+from agents.backends.base import BackendConfig, EmbeddedConfig, Timeouts, core_count
 
 from .structure import ParamsError, camel, structure
 
-BackendKind = Literal["ollama", "openai"]
-
 DEFAULT_BASE_URLS: dict[str, str] = {
+    "auto": "http://127.0.0.1:11434",  # where Ollama is looked for
     "ollama": "http://127.0.0.1:11434",
     "openai": "http://127.0.0.1:8080/v1",
+    "embedded": "",  # in-process: no server
 }
 
 
@@ -56,8 +57,16 @@ class LimitSettings:
 
 
 @attrs.frozen
+class EmbeddedSettings:
+    #: A GGUF file; empty means the default SmolLM2-135M-Instruct fetched by the setup script.
+    model_path: str = ""
+    threads: int = attrs.field(factory=core_count)
+    context_size: int = 4096
+
+
+@attrs.frozen
 class Settings:
-    backend: BackendKind = "ollama"
+    backend: BackendKind = "auto"
     #: Empty means the backend's usual local address (`DEFAULT_BASE_URLS`).
     base_url: str = ""
     model: str = "qwen2.5-coder:1.5b"
@@ -66,6 +75,7 @@ class Settings:
     timeouts: TimeoutSettings = TimeoutSettings()
     chat: ChatSettings = ChatSettings()
     limits: LimitSettings = LimitSettings()
+    embedded: EmbeddedSettings = EmbeddedSettings()
 
     @property
     def resolved_base_url(self) -> str:
@@ -81,6 +91,11 @@ class Settings:
                 idle_s=self.timeouts.idle_s,
             ),
             max_connections=self.limits.max_connections,
+            embedded=EmbeddedConfig(
+                model_path=self.embedded.model_path,
+                threads=self.embedded.threads,
+                context_size=self.embedded.context_size,
+            ),
         )
 
 
@@ -93,6 +108,8 @@ _MINIMUMS = {
     "chat.maxContextChars": 0,
     "limits.maxPromptChars": 1,
     "limits.maxConnections": 1,
+    "embedded.threads": 1,
+    "embedded.contextSize": 256,
 }
 
 

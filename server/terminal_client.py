@@ -133,7 +133,10 @@ def run_chat(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
 
 def _flag_names(overrides: dict[str, Any]) -> list[tuple[str, Any]]:
     names = {"backend": "backend", "baseUrl": "base-url", "model": "model"}
-    return [(names[key], value) for key, value in overrides.items()]
+    flags = [(names[key], value) for key, value in overrides.items() if key in names]
+    if "embedded" in overrides:
+        flags.append(("model-path", overrides["embedded"]["modelPath"]))
+    return flags
 
 
 async def _chat(prompt: str | None, server_args: list[str], verbose: bool) -> int:

@@ -92,7 +92,7 @@ async def test_unreachable_ollama_says_what_to_do(fake: FakeModelServer):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    process = await _spawn(fake, "hi", base_url=f"http://127.0.0.1:{port}")
+    process = await _spawn(fake, "hi", "--backend", "ollama", base_url=f"http://127.0.0.1:{port}")
     _, stderr = await asyncio.wait_for(process.communicate(), 20)
     assert process.returncode == 1
     assert b"Cannot reach Ollama" in stderr and b"ollama serve" in stderr

@@ -8,6 +8,7 @@ Cancelling the task that iterates the stream must close the model's HTTP connect
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
 from typing import Any, Literal, Protocol
 
@@ -77,12 +78,29 @@ class Timeouts:
     idle_s: float = 120.0
 
 
+def core_count() -> int:
+    """CPU cores this process may use (llama.cpp runs at half speed on its default of 1 here)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+@attrs.frozen
+class EmbeddedConfig:
+    """The in-process model of the `embedded` backend."""
+
+    #: A GGUF file; empty means the default model in the cache folder.
+    model_path: str = ""
+    threads: int = attrs.field(factory=core_count)
+    #: Tokens of prompt and answer together (history and context snippets count).
+    context_size: int = 4096
+
+
 @attrs.frozen
 class BackendConfig:
     base_url: str
     api_key: str | None = attrs.field(default=None, repr=False)
     timeouts: Timeouts = Timeouts()
     max_connections: int = 16
+    embedded: EmbeddedConfig = EmbeddedConfig()
 
 
 class ModelBackend(Protocol):
