@@ -1,0 +1,110 @@
+// One conversation shown in one chat webview: sends prompts, forwards the stream, stops it.
+import { randomUUID } from "node:crypto";
+import * as vscode from "vscode";
+import type { CodeAction, FromWebview, ToWebview } from "../../shared/messages";
+import type { EditorTracker } from "../editorTracker";
+import { describeError } from "../errors";
+import type { OllamaLanguageServer } from "../languageServer";
+import type { ModelCatalog } from "../modelCatalog";
+import { ServerCommand, type ChatParams, type ChatResult, type ContextRef } from "../protocol";
+
+export class ChatSession implements vscode.Disposable {
+  // Chosen here rather than by the server, so that an answer stopped before the server's
+  // first response still belongs to this conversation (the server keeps it in the history).
+  private conversationId = randomUUID();
+  private running: vscode.CancellationTokenSource | undefined;
+
+  constructor(
+    private readonly server: OllamaLanguageServer,
+    private readonly models: ModelCatalog,
+    private readonly editors: EditorTracker,
+    private readonly post: (message: ToWebview) => void,
+  ) {}
+
+  async handle(message: FromWebview): Promise<void> {
+    switch (message.type) {
+      case "ready":
+        this.post({ type: "models", list: this.models.list });
+        void this.models.refresh();
+        return;
+      case "send":
+        return this.send(message.prompt, message.model, this.context(message.includeSelection, message.includeFile));
+      case "stop":
+        this.running?.cancel();
+        return;
+      case "newChat":
+        return this.newChat();
+      case "codeAction":
+        return this.codeAction(message.action, message.code);
+    }
+  }
+
+  /** Stop the answer being written, if any. */
+  stop(): boolean {
+    if (!this.running) return false;
+    this.running.cancel();
+    return true;
+  }
+
+  private async send(prompt: string, model: string, context: ContextRef[]): Promise<void> {
+    if (this.running) return; // the webview disables sending while an answer is written
+    const answerId = randomUUID();
+    const cancel = (this.running = new vscode.CancellationTokenSource());
+    this.post({ type: "answerStart", answerId, prompt });
+    const params: ChatParams = { prompt, conversationId: this.conversationId, model: model || undefined, context };
+    try {
+      const result = await this.server.execute<ChatResult>(ServerCommand.chat, params, cancel.token, {
+        onToken: ({ seq, kind, text }) => this.post({ type: "delta", answerId, seq, kind, text }),
+      });
+      this.post({ type: "answerEnd", answerId, end: { status: "done", text: result.text, thinking: result.thinking } });
+    } catch (error) {
+      const stopped = cancel.token.isCancellationRequested;
+      this.post({ type: "answerEnd", answerId, end: stopped ? { status: "stopped" } : { status: "error", message: describeError(error) } });
+      if (!stopped) this.models.noteFailure(error);
+    } finally {
+      cancel.dispose();
+      this.running = undefined;
+    }
+  }
+
+  private context(includeSelection: boolean, includeFile: boolean): ContextRef[] {
+    const editor = this.editors.editor;
+    if (!editor) return [];
+    const uri = editor.document.uri.toString();
+    if (includeFile) return [{ uri }];
+    if (includeSelection && !editor.selection.isEmpty) {
+      const { start, end } = editor.selection;
+      return [{ uri, range: { start: { line: start.line, character: start.character }, end: { line: end.line, character: end.character } } }];
+    }
+    return [];
+  }
+
+  private async newChat(): Promise<void> {
+    this.running?.cancel();
+    const previous = this.conversationId;
+    this.conversationId = randomUUID();
+    this.post({ type: "cleared" });
+    // Only frees the server's memory: a failure changes nothing for the user.
+    await this.server.execute(ServerCommand.resetConversation, { conversationId: previous }).catch(() => undefined);
+  }
+
+  private async codeAction(action: CodeAction, code: string): Promise<void> {
+    if (action === "copy") {
+      await vscode.env.clipboard.writeText(code);
+      return;
+    }
+    const editor = this.editors.editor;
+    if (!editor) {
+      void vscode.window.showWarningMessage("Open a text editor to insert the code into.");
+      return;
+    }
+    await editor.edit((edit) => {
+      const target = action === "replace" ? editor.selection : new vscode.Range(editor.selection.active, editor.selection.active);
+      edit.replace(target, code);
+    });
+  }
+
+  dispose(): void {
+    this.running?.cancel();
+  }
+}

@@ -1,0 +1,80 @@
+// Hosts the chat webview in the side bar view and in editor tabs; one ChatSession per webview.
+import { randomBytes } from "node:crypto";
+import * as vscode from "vscode";
+import type { FromWebview, ToWebview } from "../../shared/messages";
+import type { EditorTracker } from "../editorTracker";
+import type { OllamaLanguageServer } from "../languageServer";
+import type { ModelCatalog } from "../modelCatalog";
+import { chatHtml } from "./chatHtml";
+import { ChatSession } from "./chatSession";
+
+export const CHAT_VIEW_ID = "ollama.chatView";
+
+export class ChatViews implements vscode.WebviewViewProvider, vscode.Disposable {
+  private readonly sessions = new Set<ChatSession>();
+  private sideBarSession: ChatSession | undefined;
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly server: OllamaLanguageServer,
+    private readonly models: ModelCatalog,
+    private readonly editors: EditorTracker,
+  ) {}
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    this.sideBarSession = this.attach(view.webview, view);
+  }
+
+  openInEditor(): void {
+    const panel = vscode.window.createWebviewPanel("ollama.chatPanel", "Ollama Chat", vscode.ViewColumn.Beside, {
+      ...this.webviewOptions(),
+      retainContextWhenHidden: true,
+    });
+    this.attach(panel.webview, panel);
+  }
+
+  /** New chat in the side bar view. */
+  newChat(): void {
+    void this.sideBarSession?.handle({ type: "newChat" });
+  }
+
+  /** Stop every answer being written; true if there was one. */
+  stopAll(): boolean {
+    let stopped = false;
+    for (const session of this.sessions) stopped = session.stop() || stopped;
+    return stopped;
+  }
+
+  private webviewOptions(): vscode.WebviewOptions {
+    return { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, "dist")] };
+  }
+
+  private attach(webview: vscode.Webview, host: { onDidDispose: vscode.Event<void> }): ChatSession {
+    webview.options = this.webviewOptions();
+    const dist = vscode.Uri.joinPath(this.extensionUri, "dist");
+    webview.html = chatHtml({
+      cspSource: webview.cspSource,
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, "webview.js")).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, "webview-style.css")).toString(),
+      nonce: randomBytes(16).toString("base64"),
+    });
+    const post = (message: ToWebview): void => void webview.postMessage(message);
+    const session = new ChatSession(this.server, this.models, this.editors, post);
+    this.sessions.add(session);
+    const subscriptions = [
+      webview.onDidReceiveMessage((message: FromWebview) => session.handle(message)),
+      this.models.onDidChange(() => post({ type: "models", list: this.models.list })),
+    ];
+    host.onDidDispose(() => {
+      subscriptions.forEach((subscription) => subscription.dispose());
+      session.dispose();
+      this.sessions.delete(session);
+      if (this.sideBarSession === session) this.sideBarSession = undefined;
+    });
+    return session;
+  }
+
+  dispose(): void {
+    this.sessions.forEach((session) => session.dispose());
+  }
+}

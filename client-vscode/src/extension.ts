@@ -1,0 +1,54 @@
+// Entry point: the language server, the status bar, the chat views and inline generation.
+import * as vscode from "vscode";
+import { CHAT_VIEW_ID, ChatViews } from "./chat/chatView";
+import { InlineGenerator } from "./codegen/inlineGeneration";
+import { EditorTracker } from "./editorTracker";
+import { OllamaLanguageServer } from "./languageServer";
+import { ModelCatalog } from "./modelCatalog";
+import { ModelStatusBar } from "./statusBar";
+
+let server: OllamaLanguageServer | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const output = vscode.window.createOutputChannel("Ollama Language Server", { log: true });
+  server = new OllamaLanguageServer(output);
+  const models = new ModelCatalog(server);
+  const editors = new EditorTracker();
+  const chats = new ChatViews(context.extensionUri, server, models, editors);
+  const generator = new InlineGenerator(server, models);
+
+  context.subscriptions.push(
+    output,
+    server,
+    models,
+    editors,
+    chats,
+    generator,
+    new ModelStatusBar(models),
+    vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, chats, { webviewOptions: { retainContextWhenHidden: true } }),
+    vscode.commands.registerCommand("ollamaLsp.openChat", () => vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`)),
+    vscode.commands.registerCommand("ollamaLsp.openChatInEditor", () => chats.openInEditor()),
+    vscode.commands.registerCommand("ollamaLsp.newChat", () => chats.newChat()),
+    vscode.commands.registerCommand("ollamaLsp.generateCode", () => generator.run(vscode.window.activeTextEditor)),
+    vscode.commands.registerCommand("ollamaLsp.stopGeneration", () => generator.stop() || chats.stopAll()),
+    vscode.commands.registerCommand("ollamaLsp.pickModel", () => models.pick()),
+    vscode.commands.registerCommand("ollamaLsp.restartServer", () => server?.restart()),
+    vscode.commands.registerCommand("ollamaLsp.showLog", () => output.show()),
+    server.onDidChangeState(() => void models.refresh()),
+    vscode.workspace.onDidChangeConfiguration(async (event) => {
+      if (!event.affectsConfiguration("ollama")) return;
+      if (event.affectsConfiguration("ollama.server")) {
+        await server?.restart();
+      } else {
+        await server?.pushSettings();
+      }
+      models.notifyConfigurationChanged();
+      await models.refresh();
+    }),
+  );
+  await server.start();
+}
+
+export async function deactivate(): Promise<void> {
+  await server?.stop();
+}

@@ -1,0 +1,153 @@
+// The `ollama-lsp` process and its connection: start, restart, settings, streamed commands.
+import { randomUUID } from "node:crypto";
+import * as vscode from "vscode";
+import {
+  ExecuteCommandRequest,
+  LanguageClient,
+  State,
+  WorkDoneProgress,
+  type LanguageClientOptions,
+  type ServerOptions,
+  type WorkDoneProgressBegin,
+  type WorkDoneProgressEnd,
+  type WorkDoneProgressReport,
+} from "vscode-languageclient/node";
+import { TOKEN_NOTIFICATION, type TokenParams } from "./protocol";
+import { toServerSettings } from "./settings";
+
+export type ProgressValue = WorkDoneProgressBegin | WorkDoneProgressReport | WorkDoneProgressEnd;
+
+export interface StreamHandlers {
+  onToken?(params: TokenParams): void;
+  onProgress?(value: ProgressValue): void;
+}
+
+function serverSettings(): Record<string, unknown> {
+  const config = vscode.workspace.getConfiguration("ollama");
+  return toServerSettings((key) => config.get(key));
+}
+
+export class OllamaLanguageServer implements vscode.Disposable {
+  private client: LanguageClient | undefined;
+  private readonly streams = new Map<string, StreamHandlers>();
+  private readonly stateEmitter = new vscode.EventEmitter<"running" | "stopped">();
+  /** Fires when the server (re)started or stopped. */
+  readonly onDidChangeState = this.stateEmitter.event;
+
+  constructor(readonly output: vscode.LogOutputChannel) {}
+
+  async start(): Promise<void> {
+    const config = vscode.workspace.getConfiguration("ollama.server");
+    const command = config.get<string>("path") || "ollama-lsp";
+    const args = config.get<string[]>("args") ?? [];
+    const serverOptions: ServerOptions = { command, args };
+    const clientOptions: LanguageClientOptions = {
+      // Every text document is synced: chat context and code generation may name any of them.
+      documentSelector: [{ scheme: "file" }, { scheme: "untitled" }],
+      outputChannel: this.output,
+      initializationOptions: serverSettings(),
+      middleware: {
+        workspace: {
+          // The server asks for section `ollama`; answer with its settings only.
+          configuration: (params, token, next) =>
+            params.items.some((item) => item.section === "ollama")
+              ? params.items.map((item) => (item.section === "ollama" ? serverSettings() : null))
+              : next(params, token),
+        },
+      },
+    };
+    // The default error handler restarts a crashed server (up to 4 times in 3 minutes).
+    const client = new LanguageClient("ollama", "Ollama Language Server", serverOptions, clientOptions);
+    client.onNotification(TOKEN_NOTIFICATION, (params: TokenParams) => {
+      this.streams.get(String(params.token))?.onToken?.(params);
+    });
+    client.onDidChangeState((event) => {
+      if (event.newState === State.Running) this.stateEmitter.fire("running");
+      if (event.newState === State.Stopped) this.stateEmitter.fire("stopped");
+    });
+    this.client = client;
+    try {
+      await client.start();
+    } catch (error) {
+      this.client = undefined;
+      await client.dispose().catch(() => undefined);
+      void this.reportStartFailure(command, error);
+    }
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.start();
+  }
+
+  async stop(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    if (client) await client.dispose().catch((error) => this.output.warn(`stopping the server: ${error}`));
+  }
+
+  get isRunning(): boolean {
+    return this.client?.state === State.Running;
+  }
+
+  /** Send the current settings (after the user changed `ollama.*`). */
+  async pushSettings(): Promise<void> {
+    await this.client?.sendNotification("workspace/didChangeConfiguration", {
+      settings: { ollama: serverSettings() },
+    });
+  }
+
+  /**
+   * Run a server command with one object argument. Its `ollama/token` notifications and
+   * `$/progress` reports go to `handlers` (the server sends all of them before the response);
+   * cancelling `cancel` sends `$/cancelRequest` and rejects with `vscode.CancellationError`.
+   */
+  async execute<R>(
+    command: string,
+    argument: object,
+    cancel?: vscode.CancellationToken,
+    handlers: StreamHandlers = {},
+  ): Promise<R> {
+    const client = this.client;
+    if (!client) {
+      throw new Error("The Ollama language server is not running: see the output channel “Ollama Language Server”.");
+    }
+    const token = randomUUID();
+    this.streams.set(token, handlers);
+    const progress = handlers.onProgress
+      ? client.onProgress(WorkDoneProgress.type, token, handlers.onProgress)
+      : undefined;
+    try {
+      return (await client.sendRequest(
+        ExecuteCommandRequest.type,
+        { command, arguments: [argument], workDoneToken: token },
+        cancel,
+      )) as R;
+    } finally {
+      this.streams.delete(token);
+      progress?.dispose();
+    }
+  }
+
+  private async reportStartFailure(command: string, error: unknown): Promise<void> {
+    const reason = error instanceof Error ? error.message : String(error);
+    this.output.error(`cannot start ${command}: ${reason}`);
+    const choice = await vscode.window.showErrorMessage(
+      `Cannot start the Ollama language server “${command}” (${reason}). Install it with ` +
+        "`pip install ollama-lsp` (or `pip install -e .` in its repository) and set " +
+        "“ollama.server.path” to the `ollama-lsp` executable, e.g. a virtualenv's bin/ollama-lsp.",
+      "Open Settings",
+      "Show Log",
+    );
+    if (choice === "Open Settings") {
+      await vscode.commands.executeCommand("workbench.action.openSettings", "ollama.server.path");
+    } else if (choice === "Show Log") {
+      this.output.show();
+    }
+  }
+
+  dispose(): void {
+    void this.stop();
+    this.stateEmitter.dispose();
+  }
+}

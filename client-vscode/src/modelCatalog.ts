@@ -1,0 +1,81 @@
+// The models the server offers, the configured one, and whether the model server answers.
+import * as vscode from "vscode";
+import type { ModelList } from "../shared/messages";
+import { describeError, failureKind } from "./errors";
+import type { OllamaLanguageServer } from "./languageServer";
+import { ServerCommand, type ListModelsResult } from "./protocol";
+
+export type Health = { state: "ok" } | { state: "unreachable" | "serverDown"; message: string };
+
+function configuredModel(): string {
+  return vscode.workspace.getConfiguration("ollama").get<string>("model") ?? "";
+}
+
+export class ModelCatalog implements vscode.Disposable {
+  private models: string[] = [];
+  private healthState: Health = { state: "ok" };
+  private readonly changeEmitter = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.changeEmitter.event;
+
+  constructor(private readonly server: OllamaLanguageServer) {}
+
+  get list(): ModelList {
+    const selected = configuredModel();
+    const models = this.models.includes(selected) || !selected ? this.models : [selected, ...this.models];
+    return { models, selected };
+  }
+
+  get health(): Health {
+    return this.healthState;
+  }
+
+  /** Ask the server for the models; an unreachable model server shows as a warning. */
+  async refresh(): Promise<void> {
+    if (!this.server.isRunning) {
+      this.update({ state: "serverDown", message: "The language server is not running." });
+      return;
+    }
+    try {
+      const result = await this.server.execute<ListModelsResult>(ServerCommand.listModels, {});
+      this.models = result.models.map((model) => model.name);
+      this.update({ state: "ok" });
+    } catch (error) {
+      this.noteFailure(error);
+    }
+  }
+
+  /** A request failed: if the model server is unreachable, say so. */
+  noteFailure(error: unknown): void {
+    if (failureKind(error) === "unreachable") this.update({ state: "unreachable", message: describeError(error) });
+  }
+
+  /** Let the user pick the default model (`ollama.model`). */
+  async pick(): Promise<void> {
+    await this.refresh();
+    const current = configuredModel();
+    const items = this.list.models.map((name) => ({ label: name, description: name === current ? "current" : undefined }));
+    const picked = await vscode.window.showQuickPick(items, {
+      title: "Ollama model",
+      placeHolder: this.healthState.state === "ok" ? "Pick the model to use" : this.healthState.message,
+    });
+    if (!picked) return;
+    const config = vscode.workspace.getConfiguration("ollama");
+    const inspected = config.inspect<string>("model");
+    const target = inspected?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+    await config.update("model", picked.label, target);
+  }
+
+  /** The configured model changed (settings). */
+  notifyConfigurationChanged(): void {
+    this.changeEmitter.fire();
+  }
+
+  private update(health: Health): void {
+    this.healthState = health;
+    this.changeEmitter.fire();
+  }
+
+  dispose(): void {
+    this.changeEmitter.dispose();
+  }
+}
