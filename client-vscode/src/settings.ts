@@ -15,6 +15,9 @@ export const SERVER_SETTING_KEYS = [
   "chat.maxContextChars",
   "limits.maxPromptChars",
   "limits.maxConnections",
+  "embedded.modelPath",
+  "embedded.threads",
+  "embedded.contextSize",
 ] as const;
 
 export type SettingsReader = (key: string) => unknown;

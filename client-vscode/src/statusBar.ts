@@ -15,7 +15,7 @@ export class ModelStatusBar implements vscode.Disposable {
   }
 
   private render(): void {
-    const backend = vscode.workspace.getConfiguration("ollama").get<string>("backend") ?? "ollama";
+    const backend = vscode.workspace.getConfiguration("ollama").get<string>("backend") ?? "auto";
     const { selected } = this.catalog.list;
     const health = this.catalog.health;
     const label = `${backend} · ${selected}`;

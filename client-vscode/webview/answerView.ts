@@ -101,8 +101,8 @@ export class AnswerView {
 
   private appendCursor(): void {
     let target: Element = this.body;
-    while (target.lastChild instanceof Element && CURSOR_CONTAINERS.has(target.lastChild.tagName)) {
-      target = target.lastChild;
+    for (let last = lastContent(target); last instanceof Element && CURSOR_CONTAINERS.has(last.tagName); last = lastContent(target)) {
+      target = last;
     }
     const cursor = this.element.ownerDocument.createElement("span");
     cursor.className = "cursor";
@@ -110,4 +110,11 @@ export class AnswerView {
     cursor.textContent = "▊";
     target.append(cursor);
   }
+}
+
+/** The last child that is not blank text (markdown-it ends blocks with a line break). */
+function lastContent(element: Element): ChildNode | null {
+  let child = element.lastChild;
+  while (child && child.nodeType === Node.TEXT_NODE && !child.textContent?.trim()) child = child.previousSibling;
+  return child;
 }

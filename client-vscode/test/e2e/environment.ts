@@ -1,0 +1,196 @@
+// What the end-to-end tests run: the fake model server, code-server with the built .vsix and
+// the real language server, and Debian's Chromium driven by playwright-core.
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { chromium, type Browser, type FrameLocator, type Page } from "playwright-core";
+import { Process } from "./processes";
+
+export const extensionRoot = resolve(__dirname, "../..");
+export const repoRoot = resolve(extensionRoot, "..");
+export const artifactsDir = join(extensionRoot, ".e2e", "artifacts");
+const codeServerEntry = join(extensionRoot, ".e2e/code-server/node_modules/code-server/out/node/entry.js");
+const vsixPath = join(extensionRoot, "ollama-lsp.vsix");
+const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+/** A fake model server entry: answer chats whose last user message contains `match`. */
+export interface ScriptEntry {
+  match?: string;
+  chunks?: string[];
+  thinking?: string[];
+  delay_s?: number;
+  first_delay_s?: number;
+  status?: number;
+  error?: string;
+}
+
+/** Split text into word pieces that join back to it exactly (as the fake server's --chunks-from-text). */
+export function words(text: string): string[] {
+  return text.match(/\s*\S+|\s+$/g) ?? [];
+}
+
+export class FakeModelServer {
+  private constructor(
+    readonly process: Process,
+    readonly baseUrl: string,
+  ) {}
+
+  static async start(scripts: ScriptEntry[]): Promise<FakeModelServer> {
+    const dir = mkdtempSync(join(tmpdir(), "ollama-e2e-script-"));
+    const scriptFile = join(dir, "script.json");
+    writeFileSync(scriptFile, JSON.stringify(scripts));
+    const server = Process.start(
+      "fake-model-server",
+      join(repoRoot, ".venv/bin/python"),
+      ["-m", "tests.fake_model_server", "--port", "0", "--script", scriptFile, "--log-disconnects"],
+      { cwd: repoRoot },
+    );
+    const [, url] = await server.waitForLine(/^READY (\S+)/, 30_000);
+    return new FakeModelServer(server, url);
+  }
+
+  /** Wait for the server to see a client leave in the middle of an answer. */
+  waitForDisconnect(timeoutMs = 5000): Promise<RegExpMatchArray> {
+    return this.process.waitForLine(/^DISCONNECT /, timeoutMs);
+  }
+
+  get disconnects(): number {
+    return this.process.lines.filter((line) => line.startsWith("DISCONNECT ")).length;
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const address = probe.address();
+      probe.close(() => (typeof address === "object" && address ? resolvePort(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const response = await fetch(url);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+    await new Promise((wake) => setTimeout(wake, 100));
+  }
+}
+
+export interface Workbench {
+  page: Page;
+  workspace: string;
+  stop(): Promise<void>;
+}
+
+/** code-server with the extension from the .vsix, a workspace folder with `files`, in Chromium. */
+export async function openWorkbench(settings: Record<string, unknown>, files: Record<string, string>): Promise<Workbench> {
+  const root = mkdtempSync(join(tmpdir(), "ollama-e2e-"));
+  const userDir = join(root, "user");
+  const extensionsDir = join(root, "ext");
+  const workspace = join(root, "workspace");
+  mkdirSync(join(userDir, "User"), { recursive: true });
+  mkdirSync(workspace);
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(workspace, name), text);
+  writeFileSync(
+    join(userDir, "User", "settings.json"),
+    JSON.stringify({
+      // Nothing may steal the focus from what the tests do.
+      "workbench.startupEditor": "none",
+      "workbench.welcomePage.walkthroughs.openOnInstall": false,
+      "workbench.tips.enabled": false,
+      "workbench.enableExperiments": false,
+      "extensions.ignoreRecommendations": true,
+      "telemetry.telemetryLevel": "off",
+      "security.workspace.trust.enabled": false,
+      "chat.commandCenter.enabled": false,
+      "window.commandCenter": false,
+      "editor.minimap.enabled": false,
+      ...settings,
+    }),
+  );
+  const common = ["--user-data-dir", userDir, "--extensions-dir", extensionsDir];
+  const install = Process.start("install-extension", process.execPath, [codeServerEntry, ...common, "--install-extension", vsixPath]);
+  await install.waitForLine(/successfully installed/i, 60_000);
+
+  const port = await freePort();
+  const codeServer = Process.start(
+    "code-server",
+    process.execPath,
+    [
+      codeServerEntry,
+      ...common,
+      "--auth", "none",
+      "--bind-addr", `127.0.0.1:${port}`,
+      "--disable-telemetry",
+      "--disable-update-check",
+      "--disable-workspace-trust",
+      workspace,
+    ],
+    { env: { ...process.env, VSCODE_PROXY_URI: "" } },
+  );
+  let browser: Browser | undefined;
+  const stop = async (): Promise<void> => {
+    await browser?.close().catch(() => undefined);
+    await codeServer.stop();
+  };
+  try {
+    await waitForHttp(`http://127.0.0.1:${port}/healthz`, 60_000);
+    browser = await chromium.launch({
+      executablePath: chromiumPath,
+      headless: true,
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: `http://127.0.0.1:${port}` });
+    const page = await context.newPage();
+    // 127.0.0.1, not another address: webviews need a secure context.
+    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);
+    await page.locator(".monaco-workbench").waitFor({ timeout: 60_000 });
+    await page.locator(".statusbar-item", { hasText: "test-model" }).first().waitFor({ timeout: 60_000 });
+    return { page, workspace, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** Run a command from the command palette; a freshly installed extension's command may be missing at first. */
+export async function runCommand(page: Page, title: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press("Escape");
+    await page.keyboard.press("F1");
+    const input = page.locator(".quick-input-widget input");
+    await input.waitFor();
+    await input.fill(`>${title}`);
+    const row = page.locator(".quick-input-list .monaco-list-row", { hasText: title }).first();
+    try {
+      await row.waitFor({ timeout: 3000 });
+      await row.click();
+      return;
+    } catch (error) {
+      if (attempt >= 5) throw error;
+    }
+  }
+}
+
+/** The chat webview's document: two iframes deep. */
+export function chatFrame(page: Page): FrameLocator {
+  return page.frameLocator("iframe.webview.ready").frameLocator("#active-frame");
+}
