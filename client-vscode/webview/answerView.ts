@@ -12,7 +12,7 @@ const CODE_ACTIONS: { action: CodeAction; label: string; title: string }[] = [
 ];
 
 /** Elements the cursor may go into: it must follow the last text, not close a block early. */
-const CURSOR_CONTAINERS = new Set(["P", "UL", "OL", "LI", "BLOCKQUOTE", "PRE", "CODE", "DIV", "H1", "H2", "H3", "H4", "H5", "H6", "STRONG", "EM", "A", "TABLE", "TBODY", "TR", "TD"]);
+const CURSOR_CONTAINERS = new Set(["P", "UL", "OL", "LI", "BLOCKQUOTE", "PRE", "CODE", "DIV", "H1", "H2", "H3", "H4", "H5", "H6", "TABLE", "TBODY", "TR", "TD"]);
 
 export class AnswerView {
   readonly element: HTMLElement;
