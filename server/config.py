@@ -50,6 +50,12 @@ class ChatSettings:
 
 
 @attrs.frozen
+class CodegenSettings:
+    #: Code around the selection shown to the plan and code stages (two thirds before it).
+    context_chars: int = 6_000
+
+
+@attrs.frozen
 class LimitSettings:
     max_prompt_chars: int = 100_000
     #: Size of the one shared HTTP connection pool per backend.
@@ -75,6 +81,7 @@ class Settings:
     timeouts: TimeoutSettings = TimeoutSettings()
     chat: ChatSettings = ChatSettings()
     limits: LimitSettings = LimitSettings()
+    codegen: CodegenSettings = CodegenSettings()
     embedded: EmbeddedSettings = EmbeddedSettings()
 
     @property
@@ -100,6 +107,7 @@ class Settings:
 
 
 _MINIMUMS = {
+    "codegen.contextChars": 0,
     "streaming.flushIntervalMs": 0,
     "timeouts.connectS": 0.1,
     "timeouts.firstTokenS": 0.1,

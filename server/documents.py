@@ -69,10 +69,15 @@ class Document:
             offset += 1
         return offset
 
-    def text_in(self, range: lsp.Range, encoding: str = "utf-16") -> str:
+    def span(self, range: lsp.Range, encoding: str = "utf-16") -> tuple[int, int]:
+        """String indices of a range's start and end; raises `PositionError` if it is bad."""
         start, end = self.offset_at(range.start, encoding), self.offset_at(range.end, encoding)
         if end < start:
             raise PositionError("the range ends before it starts")
+        return start, end
+
+    def text_in(self, range: lsp.Range, encoding: str = "utf-16") -> str:
+        start, end = self.span(range, encoding)
         return self.text[start:end]
 
     def apply_change(

@@ -27,13 +27,14 @@ class Command(enum.StrEnum):
     CHAT = "ollama.chat"
     LIST_MODELS = "ollama.listModels"
     RESET_CONVERSATION = "ollama.resetConversation"
+    GENERATE_CODE = "ollama.generateCode"
 
 
 #: Server → client notification carrying one batch of streamed text.
 TOKEN_NOTIFICATION = "ollama/token"
 
-#: Stages a stream's batches belong to.
-Stage = Literal["chat"]
+#: Stages a stream's batches belong to: `chat`, or the stages of `ollama.generateCode`.
+Stage = Literal["chat", "plan", "code", "review"]
 
 # --- Shared pieces ---------------------------------------------------------------------------
 
@@ -111,6 +112,41 @@ class ResetConversationParams:
     conversation_id: str
 
 
+# --- ollama.generateCode ---------------------------------------------------------------------
+
+
+@attrs.frozen
+class GenerateCodeParams:
+    uri: str
+    #: The selection; an empty range is the cursor. In the negotiated position encoding.
+    range: lsp.Range
+    instruction: str
+    model: str | None = None
+    #: Send `workspace/applyEdit` at the end (else only return the edit).
+    apply: bool = True
+    review: bool = True
+    #: How often a review's problems may send the code back for revision.
+    max_revisions: int = 1
+
+
+@attrs.frozen
+class GenerateCodeResult:
+    #: The code of the final revision: its code deltas joined.
+    code: str
+    plan: str
+    #: The last review (null when `review` was false).
+    review: str | None
+    revisions: int
+    #: One TextDocumentEdit for the document's version when the request arrived.
+    edit: lsp.WorkspaceEdit
+    applied: bool
+    #: Why the edit was not applied (stale document, the client's reason); absent otherwise.
+    failure_reason: str | None = None
+
+
+#: The most revisions one request may ask for (each one is two more model calls).
+MAX_REVISIONS = 5
+
 # --- Streaming -------------------------------------------------------------------------------
 
 
@@ -149,13 +185,14 @@ class InvalidParams(JsonRpcInvalidParams):
 
 
 class RequestFailed(JsonRpcException):
-    """-32803: the model server failed; `data.kind` says how, `data.partialText` what came."""
+    """-32803: the model server failed (or, `noCode`, answered no code); `data.kind` says how,
+    `data.partialText` what came, `data.stage` in which stage of a workflow."""
 
     CODE = REQUEST_FAILED
 
     def __init__(
         self,
-        kind: ErrorKind,
+        kind: ErrorKind | Literal["noCode"],
         message: str,
         partial_text: str | None = None,
         **extra: Any,
@@ -185,6 +222,7 @@ def parse_params(params_type: type[T], arguments: list[Any] | None) -> T:
 
 __all__ = [
     "INVALID_PARAMS",
+    "MAX_REVISIONS",
     "REQUEST_CANCELLED",
     "REQUEST_FAILED",
     "TOKEN_NOTIFICATION",
@@ -192,6 +230,8 @@ __all__ = [
     "ChatResult",
     "Command",
     "ContextRef",
+    "GenerateCodeParams",
+    "GenerateCodeResult",
     "InvalidParams",
     "ListModelsResult",
     "ModelEntry",

@@ -83,7 +83,11 @@ class RunningRequests:
             raise RequestCancelled() from None
         except BackendError as error:
             stream.end(error.message)
-            raise RequestFailed(error.kind, error.message, stream.partial_text()) from None
+            where = {} if stream.stage is None else {"stage": stream.stage}
+            raise RequestFailed(error.kind, error.message, stream.partial_text(), **where) from None
+        except RequestFailed as error:  # a failure the handler diagnosed itself
+            stream.end(error.message)
+            raise
         except BaseException:
             stream.end("Failed: internal error (see the server log)")
             raise

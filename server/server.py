@@ -23,14 +23,19 @@ from pygls.protocol import LanguageServerProtocol, lsp_method
 
 from agents.backends import BackendError, ModelBackend, create_backend
 from agents.chat import ChatAgent, ChatTurn, Snippet
+from agents.codegen import CodegenJob, fit_code, surrounding_code
 
+from .codegen import apply_edit, document_edit, run_workflow
 from .config import Settings, parse_settings
 from .documents import Document, Documents, PositionError, uri_to_path
 from .protocol import (
+    MAX_REVISIONS,
     ChatParams,
     ChatResult,
     Command,
     ContextRef,
+    GenerateCodeParams,
+    GenerateCodeResult,
     InvalidParams,
     ListModelsResult,
     ModelEntry,
@@ -277,15 +282,15 @@ class OllamaLanguageServer(LanguageServer):
         lines = (range.start.line + 1, range.end.line + 1)
         return Snippet(document.name, document.language_id, text, lines)
 
-    def check_prompt(self, prompt: str) -> None:
+    def check_prompt(self, prompt: str, field: str = "prompt") -> None:
         if not prompt.strip():
-            raise InvalidParams("`prompt` must not be empty.", "prompt")
+            raise InvalidParams(f"`{field}` must not be empty.", field)
         limit = self.settings.limits.max_prompt_chars
         if len(prompt) > limit:
             raise InvalidParams(
-                f"`prompt` has {len(prompt)} characters; the limit is {limit} "
+                f"`{field}` has {len(prompt)} characters; the limit is {limit} "
                 "(setting `ollama.limits.maxPromptChars`).",
-                "prompt",
+                field,
             )
 
 
@@ -362,6 +367,57 @@ async def list_models(ls: OllamaLanguageServer, call: CommandCall) -> Any:
 async def reset_conversation(ls: OllamaLanguageServer, call: CommandCall) -> None:
     params = parse_params(ResetConversationParams, call.arguments)
     ls.chat_agent.reset(params.conversation_id)
+
+
+@command(Command.GENERATE_CODE)
+async def generate_code(ls: OllamaLanguageServer, call: CommandCall) -> Any:
+    params = parse_params(GenerateCodeParams, call.arguments)
+    ls.check_prompt(params.instruction, "instruction")
+    if not 0 <= params.max_revisions <= MAX_REVISIONS:
+        raise InvalidParams(f"`maxRevisions` must be 0 to {MAX_REVISIONS}.", "maxRevisions")
+    try:
+        document = ls.documents.get(params.uri)
+    except LookupError as error:
+        raise InvalidParams(f"`uri`: {error}.", "uri") from None
+    try:
+        start, end = document.span(params.range, ls.position_encoding)
+    except PositionError as error:
+        raise InvalidParams(f"`range`: {error}.", "range") from None
+    # The document as the request found it: the edit is for this version only.
+    version, text = document.version, document.text
+    before, after = surrounding_code(text, start, end, ls.settings.codegen.context_chars)
+    job = CodegenJob(
+        instruction=params.instruction,
+        language=document.language_id,
+        file_name=document.name,
+        selection=text[start:end],
+        before=before,
+        after=after,
+        model=params.model or ls.settings.model,
+        review=params.review,
+        max_revisions=params.max_revisions,
+    )
+    async with ls.stream(call, title="Ollama: generate code", label="Planning…") as stream:
+        outcome = await run_workflow(stream, ls.backend, job)
+        new_text = fit_code(outcome.code, text, start, end)
+        edit = document_edit(params.uri, version, params.range, new_text)
+        applied, failure_reason = False, None
+        if params.apply:
+            applied, failure_reason = await apply_edit(ls, edit, params.uri, version, text)
+    result = unstructure(
+        GenerateCodeResult(
+            code=outcome.code,
+            plan=outcome.plan,
+            review=outcome.review,
+            revisions=outcome.revisions,
+            edit=edit,
+            applied=applied,
+            failure_reason=failure_reason,
+        )
+    )
+    if failure_reason is None:
+        del result["failureReason"]
+    return result
 
 
 def _new_id() -> str:

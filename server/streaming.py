@@ -47,6 +47,9 @@ class TokenStream:
         self._last_content_key: BatchKey | None = None
         #: Deltas received so far (≈ model tokens), shown in the progress message.
         self.delta_count = 0
+        #: The stage started last (`start_stage`), with its revision: where an error happened.
+        self.stage: str | None = None
+        self._stage_revision: int | None = None
 
     def begin(self, title: str) -> None:
         self._progress({"kind": "begin", "title": title, "cancellable": True})
@@ -55,6 +58,7 @@ class TokenStream:
         """A new stage begins: flush what the previous one had and show its label."""
         self._flush()
         self._label = label
+        self.stage, self._stage_revision = stage, revision
         report: dict[str, Any] = {"kind": "report", "message": label, "stage": stage}
         if revision is not None:
             report["revision"] = revision
@@ -85,6 +89,8 @@ class TokenStream:
 
     def partial_text(self) -> str:
         """The content of the stage that was streaming last: what an error leaves the user."""
+        if self.stage is not None:
+            return self.text(self.stage, "content", self._stage_revision)
         if self._last_content_key is None:
             return ""
         return "".join(self._sent[self._last_content_key])

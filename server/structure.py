@@ -12,8 +12,11 @@ import typing
 from typing import Any, Literal, TypeVar, get_args, get_origin
 
 import attrs
+from lsprotocol.converters import get_converter
 
 T = TypeVar("T")
+
+_LSP_CONVERTER = get_converter()
 
 
 class ParamsError(ValueError):
@@ -94,11 +97,16 @@ def _structure_attrs(cls: type, value: Any, path: str) -> Any:
             kwargs[field.name] = _structure(hints[field.name], value[key], field_path)
         elif field.default is attrs.NOTHING:
             raise ParamsError(field_path, "is required")
-    return cls(**kwargs)
+    try:
+        return cls(**kwargs)
+    except ValueError as error:  # lsprotocol's validators, e.g. a negative line number
+        raise ParamsError(path, f"is invalid: {error}") from None
 
 
 def unstructure(value: Any) -> Any:
     """attrs instances (ours and lsprotocol's) → JSON-ready dicts with camelCase keys."""
+    if type(value).__module__.startswith("lsprotocol."):
+        return _LSP_CONVERTER.unstructure(value)  # omits unset optionals, as LSP wants
     if attrs.has(type(value)):
         return {
             camel(field.name): unstructure(getattr(value, field.name))

@@ -40,6 +40,7 @@ def plain(value: Any) -> Any:
 @attrs.define
 class Wire:
     #: ("token", params) | ("progress", token, value) | ("response", request_id, outcome)
+    #: | ("applyEdit", params)
     events: list[tuple[Any, ...]] = attrs.Factory(list)
     changed: asyncio.Event = attrs.Factory(asyncio.Event)
 
@@ -57,6 +58,10 @@ class Wire:
         batches = self.batches(token)
         assert [b["seq"] for b in batches] == list(range(len(batches))), "seq has gaps"
         return "".join(b["text"] for b in batches if b["stage"] == stage and b["kind"] == kind)
+
+    def applied_edits(self) -> list[dict[str, Any]]:
+        """Params of every `workspace/applyEdit` the server sent."""
+        return [e[1] for e in self.events if e[0] == "applyEdit"]
 
     def index_of_response(self, request_id: int | str) -> int:
         return next(
@@ -96,6 +101,19 @@ class OllamaClient(LanguageClient):
         self.feature(lsp.PROGRESS)(
             lambda params: wire.record("progress", params.token, plain(params.value))
         )
+        #: The answer to `workspace/applyEdit`; while `apply_edit_gate` is set and not open,
+        #: the client holds its answer back.
+        self.apply_edit_answer = lsp.ApplyWorkspaceEditResult(applied=True)
+        self.apply_edit_gate: asyncio.Event | None = None
+        client = self
+
+        async def apply_edit(params: lsp.ApplyWorkspaceEditParams) -> Any:
+            wire.record("applyEdit", client.protocol._converter.unstructure(params))
+            if client.apply_edit_gate is not None:
+                await client.apply_edit_gate.wait()
+            return client.apply_edit_answer
+
+        self.feature(lsp.WORKSPACE_APPLY_EDIT)(apply_edit)
 
     def send_command(
         self,

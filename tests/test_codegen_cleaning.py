@@ -15,9 +15,7 @@ ANSWERS = [
         "def parse(s):\n    return int(s)",
         id="prose-fence-explanation",
     ),
-    pytest.param(
-        "```\nx = 1\n```", "python", "x = 1", id="untagged-fence"
-    ),
+    pytest.param("```\nx = 1\n```", "python", "x = 1", id="untagged-fence"),
     pytest.param(
         "```py\n\n\nimport os\n\n\nprint(os.sep)\n\n```",
         "python",
@@ -53,19 +51,15 @@ ANSWERS = [
         "if a:\n    b()",
         id="crlf",
     ),
+    pytest.param("```go\nfunc f() {\n\treturn\n}\n```", "go", "func f() {\n\treturn\n}", id="tabs"),
     pytest.param(
-        "```go\nfunc f() {\n\treturn\n}\n```", "go", "func f() {\n\treturn\n}", id="tabs"
+        "````markdown\nUse ```code``` like this\n````",
+        "markdown",
+        "Use ```code``` like this",
+        id="longer-fence",
     ),
-    pytest.param(
-        "````markdown\nUse ```code``` like this\n````", "markdown",
-        "Use ```code``` like this", id="longer-fence",
-    ),  # fmt: skip
-    pytest.param(
-        "   ```python\n   x = 1\n   ```", "python", "   x = 1", id="indented-fence"
-    ),
-    pytest.param(
-        "```rust\nfn main() {}", "rust", "fn main() {}", id="unclosed-fence"
-    ),
+    pytest.param("   ```python\n   x = 1\n   ```", "python", "   x = 1", id="indented-fence"),
+    pytest.param("```rust\nfn main() {}", "rust", "fn main() {}", id="unclosed-fence"),
     pytest.param(
         "Here is the function you asked for.\n\ndef f(x):\n    return x * 2\n\n"
         "This doubles the value of x.",

@@ -1,0 +1,129 @@
+"""`ollama.generateCode` on the editor's side of the workflow in `agents/codegen`.
+
+Graph events become `$/progress` stage reports and `ollama/token` batches; the final code
+becomes a WorkspaceEdit for the document's version when the request arrived; `applyEdit` is
+sent only if that version is still current, and once sent its outcome is always reported.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, TypeVar
+
+import attrs
+from lsprotocol import types as lsp
+from pygls.exceptions import JsonRpcException
+
+from agents.backends import ModelBackend
+from agents.codegen import CodegenJob, NoCodeError, load_workflow
+
+from .protocol import RequestFailed
+from .streaming import TokenStream
+
+if TYPE_CHECKING:
+    from .server import OllamaLanguageServer
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+def stage_label(stage: str, revision: int) -> str:
+    if stage == "plan":
+        return "Planning…"
+    if stage == "review":
+        return "Reviewing…"
+    return "Writing code…" if revision == 0 else f"Revising ({revision})…"
+
+
+@attrs.frozen
+class WorkflowOutcome:
+    plan: str
+    code: str
+    review: str | None
+    revisions: int
+
+
+async def run_workflow(
+    stream: TokenStream, backend: ModelBackend, job: CodegenJob
+) -> WorkflowOutcome:
+    """Run the workflow, streaming its stages and deltas; returns its final state."""
+    stream_codegen = await load_workflow()
+    state: dict[str, object] = {}
+    try:
+        async for mode, event in stream_codegen(backend, job):
+            if mode == "updates":
+                for update in event.values():
+                    state.update(update or {})
+            elif event["type"] == "stage":
+                label = stage_label(event["stage"], event["revision"])
+                stream.start_stage(event["stage"], label, event["revision"])
+            else:
+                stream.push(event["stage"], event["kind"], event["text"], event["revision"])
+    except NoCodeError as error:
+        raise RequestFailed("noCode", str(error), stage=stream.stage) from None
+    return WorkflowOutcome(
+        plan=str(state["plan"]),
+        code=str(state["code"]),
+        review=None if state.get("review") is None else str(state["review"]),
+        revisions=int(str(state["revisions"])),
+    )
+
+
+def document_edit(uri: str, version: int | None, range: lsp.Range, text: str) -> lsp.WorkspaceEdit:
+    return lsp.WorkspaceEdit(
+        document_changes=[
+            lsp.TextDocumentEdit(
+                text_document=lsp.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version),
+                edits=[lsp.TextEdit(range=range, new_text=text)],
+            )
+        ]
+    )
+
+
+async def apply_edit(
+    ls: OllamaLanguageServer, edit: lsp.WorkspaceEdit, uri: str, version: int | None, text: str
+) -> tuple[bool, str | None]:
+    """Send `workspace/applyEdit` unless the document moved on from (`version`, `text`).
+
+    Returns `(applied, failureReason)`.
+    """
+    workspace = ls.client_capabilities.workspace
+    if workspace is None or not workspace.apply_edit:
+        return False, "The client does not support workspace/applyEdit; apply the edit yourself."
+    try:
+        current = ls.documents.get(uri)
+    except LookupError:
+        return False, "The document was closed or removed during generation; nothing was applied."
+    if current.version != version or current.text != text:
+        return False, (
+            f"The document changed during generation (version {version}, now "
+            f"{current.version}); nothing was applied, so none of the new text was overwritten."
+        )
+    request = asyncio.ensure_future(
+        ls.workspace_apply_edit_async(
+            lsp.ApplyWorkspaceEditParams(edit=edit, label="Ollama: generate code")
+        )
+    )
+    try:
+        answer = await _outcome_despite_cancel(request)
+    except JsonRpcException as error:
+        return False, f"The client failed workspace/applyEdit: {error.message}"
+    return answer.applied, answer.failure_reason
+
+
+async def _outcome_despite_cancel(request: asyncio.Future[T]) -> T:
+    """Wait for a request whose effect cannot be taken back: a cancel now comes too late, and
+    the response must tell what happened."""
+    task = asyncio.current_task()
+    assert task is not None
+    while True:
+        try:
+            return await asyncio.shield(request)
+        except asyncio.CancelledError:
+            if request.cancelled():
+                raise
+            logger.info("Cancel after workspace/applyEdit was sent: answering normally.")
+            while task.cancelling():
+                task.uncancel()
