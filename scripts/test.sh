@@ -9,3 +9,5 @@ echo "==> ruff" >&2
 .venv/bin/ruff format --check .
 echo "==> pytest" >&2
 .venv/bin/pytest -q "$@"
+echo "==> VS Code extension" >&2
+bash client-vscode/scripts/ci.sh
