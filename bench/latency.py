@@ -1,102 +1,156 @@
-"""Two figures, median and worst of N: model token → LSP client, and cancel → model disconnect.
+"""Latency: the model's first token and the following ones → the client; cancel → the model.
 
-The fake model server runs on its own thread and event loop, so its clock stamps are not
-delayed by the client's work; both sides use `time.perf_counter()` (one monotonic clock).
-
-    python -m bench.latency [--samples 20]
+Token latencies run from the fake server completing a chunk's write to the client parsing the
+frame that holds it; cancel latency from the client writing the cancel to the fake server
+seeing the connection closed. Baseline and ollama-lsp samples alternate, so noise from other
+work on the machine falls on both.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import statistics
-import threading
-import time
-from collections import defaultdict
-from typing import Any
 
-from bench.rawclient import RawLspClient
-from tests.fake_model_server import FakeModelServer, Script
+import attrs
+
+from bench.answers import LspChats, until
+from bench.harness import SIDES, Bench, lsp_settings, ms
+from bench.report import Limit, Row, latency_row
+from tests.fake_model_server import Script
+
+CANCEL_METHODS = ("$/cancelRequest", "window/workDoneProgress/cancel")
 
 
-class FakeServerThread:
-    """A FakeModelServer on a private event loop in a daemon thread."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.server = FakeModelServer()
-        threading.Thread(target=self.loop.run_forever, daemon=True).start()
-        self.base_url = self.call(self.server.start())
-
-    def call(self, coroutine: Any) -> Any:
-        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
-
-    async def wait_disconnect(self, request: Any, timeout: float = 5) -> float:
-        future = asyncio.run_coroutine_threadsafe(
-            self.server.wait_disconnect(request, timeout), self.loop
+async def first_token(bench: Bench) -> list[Row]:
+    # The model "evaluates the prompt" for 5 ms, then sends its headers with the first token.
+    chunks = ["Hello", ", world"]
+    bench.fake.script(Script(chunks=chunks, head_delay_s=0.005))
+    latencies: dict[str, list[float]] = {side: [] for side in SIDES}
+    for n in range(bench.samples.first_token):
+        for side in SIDES:
+            answer, written = await bench.chat(side, f"first token {n} {side}", "".join(chunks))
+            latencies[side].append(ms(answer.pieces[0][1] - written[0]))
+    return [
+        latency_row(
+            "First token → client, ms",
+            latencies["baseline"],
+            latencies["lsp"],
+            "overhead p50 ≤ 1, p99 ≤ 5",
+            (Limit("overhead_p50", 1), Limit("overhead_p99", 5)),
         )
-        return await asyncio.wrap_future(future)
-
-    def close(self) -> None:
-        self.call(self.server.stop())
-        self.loop.call_soon_threadsafe(self.loop.stop)
+    ]
 
 
-def summary(values_ms: list[float]) -> str:
-    return f"median {statistics.median(values_ms):.2f} ms, worst {max(values_ms):.2f} ms"
-
-
-async def measure(samples: int) -> dict[str, list[float]]:
-    fake = FakeServerThread()
-    received: dict[str, list[float]] = defaultdict(list)
-
-    def on_notification(method: str, params: Any, at: float) -> None:
-        if method == "ollama/token":
-            received[params["token"]].append(at)
-
-    client = RawLspClient(on_notification)
-    await client.start({"baseUrl": fake.base_url, "model": "test-model"})
-    token_ms: list[float] = []
-    cancel_ms: list[float] = []
+async def inter_token(bench: Bench) -> list[Row]:
+    """Every token after the first, without batching and with the default batching."""
+    unbatched = LspChats(lsp_settings(bench.fake.base_url, streaming={"flushIntervalMs": 0}))
+    await unbatched.start()
+    rows = []
     try:
-        # Token latency: a realistic cadence (50 ms), so every token is its own batch.
-        fake.server.script(Script(chunks=[f"t{i} " for i in range(5)], delay_s=0.05))
-        for n in range(samples):
-            _, done = client.command("ollama.chat", {"prompt": f"q{n}"}, token=f"lat-{n}")
-            await done
-            request = fake.server.requests[-1]
-            for sent, got in zip(request.chunk_times, received[f"lat-{n}"], strict=True):
-                token_ms.append((got - sent) * 1000)
-        # Cancel latency: $/cancelRequest mid-answer → the model server sees the disconnect.
-        fake.server.script(Script(chunks=["x "] * 10_000, delay_s=0.01))
-        for n in range(samples):
-            request_id, done = client.command("ollama.chat", {"prompt": "c"}, token=f"c-{n}")
-            while len(received[f"c-{n}"]) < 3:
-                await asyncio.sleep(0.005)
-            request = fake.server.requests[-1]
-            sent_at = client.notify("$/cancelRequest", {"id": request_id})
-            closed_at = await fake.wait_disconnect(request)
-            cancel_ms.append((closed_at - sent_at) * 1000)
-            await done
+        for cadence_ms, tokens in ((10, 50), (1, 200)):
+            chunks = [f"c{cadence_ms}.{i} " for i in range(tokens)]
+            bench.fake.script(Script(chunks=chunks, delay_s=cadence_ms / 1000))
+            latencies: dict[str, list[float]] = {"baseline": [], "unbatched": [], "lsp": []}
+            for n in range(bench.samples.inter_token):
+                for name, latency in latencies.items():
+                    side = "baseline" if name == "baseline" else "lsp"
+                    lsp = unbatched if name == "unbatched" else bench.lsp
+                    prompt = f"cadence {cadence_ms} {n} {name}"
+                    answer, written = await bench.chat(side, prompt, "".join(chunks), lsp)
+                    arrivals = answer.arrivals(chunks)
+                    latency += [ms(a - w) for a, w in zip(arrivals, written, strict=True)][1:]
+            rows += [
+                latency_row(
+                    f"Next tokens → client at {cadence_ms} ms cadence, ms (flushIntervalMs 0)",
+                    latencies["baseline"],
+                    latencies["unbatched"],
+                ),
+                latency_row(
+                    f"Next tokens → client at {cadence_ms} ms cadence, ms (default batching, "
+                    "16 ms)",
+                    latencies["baseline"],
+                    latencies["lsp"],
+                ),
+            ]
     finally:
-        await client.stop()
-        fake.close()
-    return {"token": token_ms, "cancel": cancel_ms}
+        await unbatched.stop()
+    return rows
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--samples", type=int, default=20)
-    args = parser.parse_args()
-    started = time.perf_counter()
-    figures = asyncio.run(measure(args.samples))
-    print(f"model token → LSP client ({len(figures['token'])} tokens): {summary(figures['token'])}")
-    print(
-        f"$/cancelRequest → model connection closed ({args.samples}): {summary(figures['cancel'])}"
+@attrs.frozen
+class CancelCase:
+    name: str
+    script: Script
+    #: Cancel once this much text has reached the client.
+    started_chars: int
+    #: A slow reader: stop reading this long before cancelling.
+    stall_s: float = 0
+
+
+CANCEL_CASES = (
+    CancelCase(
+        "idle, a token every 20 ms", Script([f"i{n} " for n in range(5000)], delay_s=0.02), 1
+    ),
+    CancelCase(
+        "during a burst",
+        Script([f"b{n} " for n in range(300_000)], lines_per_write=64),
+        started_chars=20_000,
+    ),
+    CancelCase(
+        "slow reader: stdout unread for 200 ms",
+        Script(["x" * 2000] * 5000, delay_s=0.001),
+        started_chars=1,
+        stall_s=0.2,
+    ),
+)
+
+
+async def cancel(bench: Bench) -> list[Row]:
+    rows = []
+    for case in CANCEL_CASES:
+        bench.fake.script(case.script)
+        expected = "".join(case.script.chunks)
+        latencies: dict[str, list[float]] = {"baseline": []} | {m: [] for m in CANCEL_METHODS}
+        for n in range(bench.samples.cancel):
+            for method, latency in latencies.items():
+                prompt = f"cancel {case.name} {n} {method}"
+                if method == "baseline":
+                    latency.append(await _cancel_baseline(bench, case, prompt, expected))
+                else:
+                    latency.append(await _cancel_lsp(bench, case, prompt, expected, method))
+        rows += [
+            latency_row(
+                f"Cancel ({case.name}) → model connection closed: `{method}`, ms",
+                latencies["baseline"],
+                latencies[method],
+                "p99 ≤ 20",
+                (Limit("lsp_p99", 20),),
+            )
+            for method in CANCEL_METHODS
+        ]
+    return rows
+
+
+async def _cancel_baseline(bench: Bench, case: CancelCase, prompt: str, expected: str) -> float:
+    """The baseline's cancel: close the HTTP response."""
+    answer = await bench.baseline.chat(
+        prompt, lambda answer: answer.chars >= case.started_chars, stall_s=case.stall_s
     )
-    print(f"({time.perf_counter() - started:.1f} s)")
+    closed_at = await bench.fake.wait_disconnect(prompt)
+    bench.invariants.answer(answer, expected, cancelled=True)
+    return ms(closed_at - bench.baseline.closed_at)
 
 
-if __name__ == "__main__":
-    main()
+async def _cancel_lsp(
+    bench: Bench, case: CancelCase, prompt: str, expected: str, method: str
+) -> float:
+    answer = bench.lsp.chat(prompt)
+    await until(lambda: answer.chars >= case.started_chars)
+    if case.stall_s:
+        bench.lsp.client.pause_reading()
+        await asyncio.sleep(case.stall_s)
+    sent_at = bench.lsp.cancel(answer, method)
+    closed_at = await bench.fake.wait_disconnect(prompt)
+    bench.lsp.client.resume_reading()
+    await answer.finish()
+    bench.invariants.answer(answer, expected, cancelled=True)
+    return ms(closed_at - sent_at)

@@ -10,11 +10,26 @@ import json
 import sys
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 SERVER_COMMAND = [sys.executable, "-m", "server", "--log-level", "WARNING"]
 
 Notification = Callable[[str, Any, float], None]
+
+
+class Response(NamedTuple):
+    """A response frame and the perf_counter() when it was parsed."""
+
+    message: dict[str, Any]
+    at: float
+
+    @property
+    def result(self) -> Any:
+        return self.message.get("result")
+
+    @property
+    def error_code(self) -> int | None:
+        return (self.message.get("error") or {}).get("code")
 
 
 class RawLspClient:
@@ -22,12 +37,17 @@ class RawLspClient:
         self.on_notification = on_notification or (lambda method, params, at: None)
         self.process: asyncio.subprocess.Process | None = None
         self._ids = itertools.count(1)
-        self._pending: dict[int, asyncio.Future[tuple[Any, float]]] = {}
+        self._pending: dict[int, asyncio.Future[Response]] = {}
         self._reader: asyncio.Task[None] | None = None
+        #: Cleared by `pause_reading`: the reader stops taking frames off the server's stdout.
+        self._reading = asyncio.Event()
+        self._reading.set()
+        #: perf_counter() just before the server was spawned.
+        self.spawned_at = 0.0
 
     async def start(self, init_options: dict[str, Any], *, args: list[str] | None = None) -> float:
         """Spawn the server and initialize it; returns seconds from spawn to the result."""
-        started = time.perf_counter()
+        self.spawned_at = time.perf_counter()
         self.process = await asyncio.create_subprocess_exec(
             *SERVER_COMMAND,
             *(args or []),
@@ -36,17 +56,22 @@ class RawLspClient:
             stderr=asyncio.subprocess.DEVNULL,
         )
         self._reader = asyncio.create_task(self._read())
-        await self.request(
+        initialized = await self.request(
             "initialize",
             {"processId": None, "capabilities": {}, "initializationOptions": init_options},
         )
-        initialized = time.perf_counter() - started
         self.notify("initialized", {})
-        return initialized
+        return initialized.at - self.spawned_at
+
+    @property
+    def pid(self) -> int:
+        assert self.process
+        return self.process.pid
 
     async def stop(self) -> None:
         if self.process is None:
             return
+        self.resume_reading()
         try:
             await asyncio.wait_for(self.request("shutdown", None), 10)
             self.notify("exit", None)
@@ -55,6 +80,13 @@ class RawLspClient:
             self.process.kill()
         if self._reader:
             self._reader.cancel()
+
+    def pause_reading(self) -> None:
+        """Stop reading the server's stdout: once the pipe is full its writes block."""
+        self._reading.clear()
+
+    def resume_reading(self) -> None:
+        self._reading.set()
 
     def send(self, message: dict[str, Any]) -> float:
         """Write one frame; returns the perf_counter() just before the write."""
@@ -67,17 +99,16 @@ class RawLspClient:
     def notify(self, method: str, params: Any) -> float:
         return self.send({"jsonrpc": "2.0", "method": method, "params": params})
 
-    def start_request(self, method: str, params: Any) -> tuple[int, asyncio.Future[Any]]:
+    def start_request(self, method: str, params: Any) -> tuple[int, asyncio.Future[Response]]:
         request_id = next(self._ids)
-        future: asyncio.Future[tuple[Any, float]] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[Response] = asyncio.get_running_loop().create_future()
         self._pending[request_id] = future
         self.send({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params})
         return request_id, future
 
-    async def request(self, method: str, params: Any) -> Any:
+    async def request(self, method: str, params: Any) -> Response:
         _, future = self.start_request(method, params)
-        result, _ = await future
-        return result
+        return await future
 
     def command(self, command: str, argument: Any, token: str | None = None):
         params: dict[str, Any] = {"command": command, "arguments": [argument]}
@@ -89,6 +120,7 @@ class RawLspClient:
         assert self.process and self.process.stdout
         stdout = self.process.stdout
         while True:
+            await self._reading.wait()
             header = await stdout.readuntil(b"\r\n\r\n")
             length = int(header.split(b"Content-Length:")[1].split(b"\r\n")[0])
             message = json.loads(await stdout.readexactly(length))
@@ -98,6 +130,6 @@ class RawLspClient:
             elif "id" in message:
                 future = self._pending.pop(message["id"], None)
                 if future and not future.done():
-                    future.set_result((message.get("result", message.get("error")), at))
+                    future.set_result(Response(message, at))
             else:
                 self.on_notification(message["method"], message.get("params"), at)

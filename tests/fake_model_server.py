@@ -87,6 +87,14 @@ class Script:
     #: Token counts reported at the end; default: words of the request's messages / pieces sent.
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+    #: Send this many chunks (NDJSON lines / SSE events) per write — the same bytes, fewer
+    #: syscalls — so a burst is not limited by this server. Needs no delay and no failures.
+    lines_per_write: int = 1
+
+    def __attrs_post_init__(self) -> None:
+        hooks = (self.error_after, self.drop_after, self.stall_after, self.garbage_after)
+        if self.lines_per_write > 1 and (self.delay_s or any(h is not None for h in hooks)):
+            raise ValueError("lines_per_write > 1 is for bursts: no delay_s, no *_after")
 
 
 @attrs.define(eq=False)
@@ -724,6 +732,8 @@ class FakeModelServer:
         pieces += [("content", c) for c in script.chunks]
         content_sent = 0
         garbage_sent = False
+        #: Encoded chunks waiting for their write (more than one only with `lines_per_write`).
+        unsent: list[bytes] = []
         # `sent` = chunks (thinking + content) sent so far; one pass more after the last one.
         for sent in range(len(pieces) + 1):
             if 0 < sent < len(pieces):
@@ -748,8 +758,11 @@ class FakeModelServer:
             if sent == len(pieces):
                 break
             kind, text = pieces[sent]
-            await send(encode(kind, text))
-            record.chunk_times.append(time.perf_counter())
+            unsent.append(encode(kind, text))
+            if len(unsent) == script.lines_per_write or sent + 1 == len(pieces):
+                await send(b"".join(unsent))
+                record.chunk_times += [time.perf_counter()] * len(unsent)
+                unsent.clear()
             content_sent += kind == "content"
 
         prompt, completion = self._token_counts(record, script)
