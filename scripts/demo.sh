@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Set up on a fresh machine and run the main job: ask a question from the terminal client and
 # watch the answer stream in (Ctrl-C stops it). Extra arguments go to `ollama-lsp chat`.
+# Without a running Ollama the answer comes from the embedded model (SmolLM2-135M, in-process):
+# the first run builds its engine and fetches it (minutes, with progress), later runs start at once.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-bash "$root/scripts/bootstrap.sh" ""
+bash "$root/scripts/setup-embedded.sh" ""
 if [ "$#" -eq 0 ]; then set -- "explain this regex: ^a+b?\$"; fi
 exec "$root/.venv/bin/ollama-lsp" chat "$@"
