@@ -75,7 +75,7 @@ export interface GenerateCodeResult {
 
 /** `data` of a -32803 RequestFailed error. */
 export interface RequestFailedData {
-  kind: "unreachable" | "modelNotFound" | "streamError" | "streamDropped" | "timeout" | "backendError";
+  kind: "unreachable" | "modelNotFound" | "streamError" | "streamDropped" | "timeout" | "backendError" | "noCode";
   partialText?: string;
   stage?: Stage;
 }

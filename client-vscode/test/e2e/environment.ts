@@ -194,3 +194,24 @@ export async function runCommand(page: Page, title: string): Promise<void> {
 export function chatFrame(page: Page): FrameLocator {
   return page.frameLocator("iframe.webview.ready").frameLocator("#active-frame");
 }
+
+/** Open a workspace file with Quick Open and wait for its editor. */
+export async function openFile(page: Page, name: string): Promise<void> {
+  await page.keyboard.press("Escape");
+  await page.keyboard.press("Control+P");
+  const input = page.locator(".quick-input-widget input");
+  await input.waitFor();
+  await input.fill(name);
+  await page.locator(".quick-input-list .monaco-list-row", { hasText: name }).first().click();
+  await page.locator(".tab.active", { hasText: name }).waitFor();
+  await page.locator(".editor-instance .monaco-editor .view-lines").first().waitFor();
+}
+
+/** The active editor's text as displayed (Monaco renders lines as positioned, reused divs). */
+export async function editorText(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const lines = Array.from(document.querySelectorAll<HTMLElement>(".editor-instance .monaco-editor .view-lines .view-line"));
+    lines.sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top));
+    return lines.map((line) => (line.textContent ?? "").replace(/\u00a0/g, " ")).join("\n");
+  });
+}

@@ -1,0 +1,117 @@
+// Inline generation in a real VS Code: the code streams into the editor as a preview while the
+// progress notification shows the stage, is applied as one undo step, and cancelling restores
+// the document exactly.
+import { mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { artifactsDir, editorText, FakeModelServer, openFile, openWorkbench, repoRoot, runCommand, type ScriptEntry, type Workbench } from "./environment";
+
+const ORIGINAL = "import os\n\n\ndef main():\n    pass\n";
+const GREET = 'def greet(name):\n    """Say hello."""\n    message = f"Hello, {name}!"\n    print(message)\n    return message\n';
+const SLOW_CODE = Array.from({ length: 200 }, (_, i) => `value_${i} = ${i}\n`).join("");
+
+/** Answers for each stage of one instruction (prompts start with the stage's task line). */
+function stages(instruction: string, code: string, delayS: number): ScriptEntry[] {
+  const pieces = code.match(/[^\n]*\n/g) ?? [];
+  const forStage = (task: string): string => `${task}\n\nInstruction: ${instruction}`;
+  return [
+    { match: forStage("Task: plan the change."), chunks: ["- write ", "the code"] },
+    { match: forStage("Task: write the code."), chunks: ["```python\n", ...pieces, "```\n"], delay_s: delayS },
+    { match: forStage("Task: review the code."), chunks: ["APPROVE"] },
+  ];
+}
+
+let model: FakeModelServer;
+let workbench: Workbench;
+
+/** The editor's text, once saved: the file on disk then holds exactly what the editor shows. */
+async function savedText(page: Page): Promise<string> {
+  const shown = await editorText(page);
+  await runCommand(page, "File: Save");
+  await expect.poll(() => readFileSync(join(workbench.workspace, "main.py"), "utf8"), { timeout: 10_000 }).toBe(shown);
+  return shown;
+}
+
+async function generate(page: Page, instruction: string): Promise<void> {
+  await runCommand(page, "Ollama: Generate Code…");
+  const input = page.locator(".quick-input-widget input");
+  await input.waitFor();
+  await input.fill(instruction);
+  await input.press("Enter");
+}
+
+async function placeCursorAtLine(page: Page, line: number): Promise<void> {
+  await page.keyboard.press("Control+G");
+  const input = page.locator(".quick-input-widget input");
+  await input.waitFor();
+  await input.fill(`:${line}`);
+  await input.press("Enter");
+}
+
+beforeAll(async () => {
+  model = await FakeModelServer.start([...stages("E2E-APPLY", GREET, 0.15), ...stages("E2E-CANCEL", SLOW_CODE, 0.1)]);
+  workbench = await openWorkbench(
+    {
+      "ollama.server.path": join(repoRoot, ".venv/bin/ollama-lsp"),
+      "ollama.backend": "ollama",
+      "ollama.baseUrl": model.baseUrl,
+      "ollama.model": "test-model",
+      "files.eol": "\n",
+    },
+    { "main.py": ORIGINAL },
+  );
+  await openFile(workbench.page, "main.py");
+});
+
+afterAll(async () => {
+  await workbench?.stop();
+  await model?.process.stop();
+});
+
+describe("inline generation", () => {
+  test("the code streams into the editor with the stage shown, then is applied as one undo step", async () => {
+    const page = workbench.page;
+    await placeCursorAtLine(page, 2);
+    await generate(page, "E2E-APPLY");
+    const seen = new Set<string>();
+    let stageSeen = false;
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      const text = await editorText(page);
+      if (text.includes("def greet")) seen.add(text);
+      if (!stageSeen && (await page.locator(".notifications-toasts", { hasText: "Writing code" }).count()) > 0) {
+        stageSeen = true;
+        mkdirSync(artifactsDir, { recursive: true });
+        await page.screenshot({ path: join(artifactsDir, "codegen-preview.png") });
+      }
+      if (text.includes("return message") && (await page.locator(".notifications-toasts", { hasText: "Ollama" }).count()) === 0) break;
+    }
+    expect(stageSeen).toBe(true);
+    // Several partial states of the code were visible in the editor before the end.
+    expect([...seen].filter((text) => !text.includes("return message")).length).toBeGreaterThanOrEqual(3);
+
+    const applied = await savedText(page);
+    expect(applied).toContain(GREET.trimEnd());
+    expect(applied.startsWith("import os\n")).toBe(true);
+    expect(applied.endsWith("def main():\n    pass\n")).toBe(true);
+
+    // Preview and result were one undo step.
+    await page.locator(".editor-instance .monaco-editor .view-lines").first().click();
+    await page.keyboard.press("Control+Z");
+    expect(await savedText(page)).toBe(ORIGINAL);
+  });
+
+  test("Escape while the preview streams stops the model and restores the document exactly", async () => {
+    const page = workbench.page;
+    const disconnectsBefore = model.disconnects;
+    await placeCursorAtLine(page, 4);
+    await generate(page, "E2E-CANCEL");
+    await expect.poll(() => editorText(page), { timeout: 30_000 }).toContain("value_5 = 5");
+    await page.keyboard.press("Escape");
+    await expect.poll(() => model.disconnects, { timeout: 5000 }).toBe(disconnectsBefore + 1);
+    await expect.poll(() => editorText(page)).toBe(ORIGINAL);
+    expect(await savedText(page)).toBe(ORIGINAL);
+    await expect.poll(() => page.locator(".notifications-toasts", { hasText: "Ollama" }).count()).toBe(0);
+  });
+});
