@@ -1,5 +1,5 @@
 """`ollama-lsp`: the language server (stdio by default, `--tcp PORT` for debugging) and its
-terminal client (`ollama-lsp chat`)."""
+terminal client (`ollama-lsp chat`, `ollama-lsp generate`)."""
 
 from __future__ import annotations
 
@@ -57,12 +57,29 @@ def main(argv: list[str] | None = None) -> int:
     )
     chat.add_argument("prompt", nargs="?", help="ask this once and exit")
     chat.add_argument("--verbose", action="store_true", help="show the server's log on stderr")
+    generate = commands.add_parser(
+        "generate",
+        parents=[common],
+        help="generate code in a file at a cursor or a selection",
+        description="Plan, write, review (and revise) code for INSTRUCTION at FILE:LINE[:COL] "
+        "(a cursor) or FILE:LINE[:COL]-LINE[:COL] (a selection; LINE-LINE selects whole lines). "
+        "Lines and columns count from 1. Stages print on stderr, the code streams to stdout; "
+        "Ctrl-C stops. Runs the language server as a child process over stdio.",
+    )
+    generate.add_argument("target", metavar="FILE:LINE[:COL][-LINE[:COL]]")
+    generate.add_argument("instruction", help='what to do, e.g. "add input validation"')
+    generate.add_argument("--apply", action="store_true", help="write the edit into FILE")
+    generate.add_argument("--verbose", action="store_true", help="show the server's log on stderr")
     args = parser.parse_args(argv)
 
     if args.command == "chat":
         from .terminal_client import run_chat
 
         return run_chat(args, settings_from_flags(args))
+    if args.command == "generate":
+        from .terminal_client import run_generate
+
+        return run_generate(args, settings_from_flags(args))
     serve(settings_from_flags(args), tcp_port=args.tcp, log_level=args.log_level)
     return 0
 

@@ -1,7 +1,11 @@
-"""`ollama-lsp chat`: a real LSP client of the server, started as a child process over stdio.
+"""`ollama-lsp chat` and `ollama-lsp generate`: a real LSP client of the server, started as a
+child process over stdio.
 
 It is the main-job demo and our own test client: answers stream to stdout as they are
 generated, Ctrl-C sends `$/cancelRequest` (the model stops), Ctrl-D ends an interactive chat.
+`generate` opens a file, runs `ollama.generateCode` on a cursor or a selection (stages on
+stderr, code on stdout), and with `--apply` answers the server's `workspace/applyEdit` by
+writing the edit into the file.
 """
 
 from __future__ import annotations
@@ -10,38 +14,55 @@ import argparse
 import asyncio
 import itertools
 import os
+import re
 import signal
 import sys
 import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import attrs
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException
 from pygls.lsp.client import LanguageClient
 
+from .documents import Document, language_for, line_starts, uri_to_path
 from .protocol import REQUEST_CANCELLED, TOKEN_NOTIFICATION, Command
 
 EXIT_CANCELLED = 130
 _DIM, _RESET = ("\x1b[2m", "\x1b[0m") if sys.stderr.isatty() else ("", "")
 
 
-class TerminalChat:
+@attrs.frozen
+class OpenFile:
+    uri: str
+    path: Path
+    #: The text as opened (version 1): an edit applies only while the file still has it.
+    text: str
+
+
+class TerminalClient:
     def __init__(self, server_args: list[str], verbose: bool) -> None:
-        self._client = LanguageClient("ollama-lsp-chat", "1")
+        self._client = LanguageClient("ollama-lsp-terminal", "1")
         self._server_args = server_args
         self._verbose = verbose
         self._ids = itertools.count(1)
         self._in_flight: int | None = None
         self._stream_token: str | None = None
         self._conversation_id = str(uuid.uuid4())
+        self._opened: OpenFile | None = None
+        #: Where text went last, and whether it ended a line: labels start on a line of their own.
+        self._last_stream: Any = sys.stdout
+        self._at_line_start = True
         # pygls registers plain functions only (it tags them), hence the lambdas.
         self._client.feature(TOKEN_NOTIFICATION)(lambda params: self._on_token(params))
+        self._client.feature(lsp.PROGRESS)(lambda params: self._on_progress(params))
+        self._client.feature(lsp.WORKSPACE_APPLY_EDIT)(lambda params: self._apply_edit(params))
         self._client.feature(lsp.WINDOW_SHOW_MESSAGE)(
             lambda params: _say(f"[ollama-lsp] {params.message}")
         )
         self._client.feature(lsp.WINDOW_LOG_MESSAGE)(lambda params: None)
-        self._client.feature(lsp.PROGRESS)(lambda params: None)
 
     async def start(self) -> None:
         # Its own session: Ctrl-C in the terminal must reach us, not kill the server.
@@ -52,7 +73,9 @@ class TerminalChat:
         cwd = Path.cwd()
         await self._client.initialize_async(
             lsp.InitializeParams(
-                capabilities=lsp.ClientCapabilities(),
+                capabilities=lsp.ClientCapabilities(
+                    workspace=lsp.WorkspaceClientCapabilities(apply_edit=True)
+                ),
                 process_id=os.getpid(),
                 workspace_folders=[lsp.WorkspaceFolder(uri=cwd.as_uri(), name=cwd.name)],
             )
@@ -76,41 +99,125 @@ class TerminalChat:
 
     async def ask(self, prompt: str) -> int:
         """Stream one answer to stdout; returns an exit status (0, 1 error, 130 stopped)."""
+        argument = {"prompt": prompt, "conversationId": self._conversation_id}
+        status, _ = await self._run_command(Command.CHAT, argument, "chat")
+        if status == 0:
+            self._write(sys.stdout, "\n")
+        return status
+
+    async def generate(self, target: str, instruction: str, apply: bool) -> int:
+        """Run `ollama.generateCode` on `FILE:LINE[:COL][-LINE[:COL]]` of a file."""
+        try:
+            path, range_of = parse_target(target)
+            text = path.read_bytes().decode("utf-8")
+            range = range_of(text)
+        except (ValueError, OSError) as error:
+            _say(f"error: {error}")
+            return 2
+        opened = OpenFile(path.resolve().as_uri(), path, text)
+        self._opened = opened
+        self._client.text_document_did_open(
+            lsp.DidOpenTextDocumentParams(
+                text_document=lsp.TextDocumentItem(
+                    uri=opened.uri, language_id=language_for(str(path)), version=1, text=text
+                )
+            )
+        )
+        argument = {
+            "uri": opened.uri,
+            "range": {
+                "start": {"line": range.start.line, "character": range.start.character},
+                "end": {"line": range.end.line, "character": range.end.character},
+            },
+            "instruction": instruction,
+            "apply": apply,
+        }
+        status, result = await self._run_command(Command.GENERATE_CODE, argument, "generate")
+        if status:
+            return status
+        self._end_line()
+        if _field(result, "applied"):
+            _say(f"[applied to {path}]")
+            return 0
+        if apply:
+            _say(f"error: not applied: {_field(result, 'failureReason')}")
+            return 1
+        _say(f"[not applied: add --apply to write it into {path}]")
+        return 0
+
+    async def _run_command(self, command: Command, argument: Any, kind: str) -> tuple[int, Any]:
+        """Send one streaming command; returns (exit status, result)."""
         request_id = next(self._ids)
-        self._stream_token = f"chat-{request_id}"
+        self._stream_token = f"{kind}-{request_id}"
         self._in_flight = request_id
         future = self._client.protocol.send_request(
             lsp.WORKSPACE_EXECUTE_COMMAND,
             lsp.ExecuteCommandParams(
-                command=Command.CHAT,
-                arguments=[{"prompt": prompt, "conversationId": self._conversation_id}],
-                work_done_token=self._stream_token,
+                command=command, arguments=[argument], work_done_token=self._stream_token
             ),
             msg_id=request_id,
         )
         try:
-            await asyncio.wrap_future(future)
+            return 0, await asyncio.wrap_future(future)
         except JsonRpcException as error:
+            self._end_line()
             if error.code == REQUEST_CANCELLED:
-                _say("\n[stopped]")
-                return EXIT_CANCELLED
-            _say(f"\nerror: {error.message}")
-            return 1
+                _say("[stopped]")
+                return EXIT_CANCELLED, None
+            _say(f"error: {error.message}")
+            return 1, None
         finally:
             self._in_flight = None
-        sys.stdout.write("\n")
-        sys.stdout.flush()
-        return 0
 
     def _on_token(self, params: Any) -> None:
         if params.token != self._stream_token:
             return
-        if params.kind == "thinking":
-            sys.stderr.write(f"{_DIM}{params.text}{_RESET}")
-            sys.stderr.flush()
+        if params.kind == "thinking" or params.stage in ("plan", "review"):
+            self._write(sys.stderr, f"{_DIM}{params.text}{_RESET}", params.text)
         else:
-            sys.stdout.write(params.text)
-            sys.stdout.flush()
+            self._write(sys.stdout, params.text)
+
+    def _on_progress(self, params: Any) -> None:
+        """A stage starts (a report without text): show its label on a line of its own."""
+        value = params.value
+        if params.token != self._stream_token or _field(value, "kind") != "report":
+            return
+        if _field(value, "stage") is not None and _field(value, "text") is None:
+            self._end_line()
+            _say(f"[{_field(value, 'message')}]")
+
+    def _apply_edit(self, params: lsp.ApplyWorkspaceEditParams) -> lsp.ApplyWorkspaceEditResult:
+        """Write the server's edit into the file, unless the file changed since it was opened."""
+        opened = self._opened
+        for change in params.edit.document_changes or []:
+            if not isinstance(change, lsp.TextDocumentEdit):
+                return _refused(f"unsupported change {type(change).__name__}")
+            uri = change.text_document.uri
+            if opened is None or uri != opened.uri or uri_to_path(uri) is None:
+                return _refused(f"{uri} is not the file being edited")
+            text = opened.path.read_bytes().decode("utf-8")
+            if text != opened.text:
+                return _refused(f"{opened.path} changed on disk meanwhile")
+            document = Document(uri, text, "", version=1)
+            spans = []
+            for edit in change.edits:
+                if isinstance(edit, lsp.SnippetTextEdit):
+                    return _refused("snippet edits are not supported")
+                spans.append((document.span(edit.range), edit.new_text))
+            for (start, end), new_text in sorted(spans, key=lambda s: s[0], reverse=True):
+                text = text[:start] + new_text + text[end:]
+            opened.path.write_bytes(text.encode("utf-8"))
+        return lsp.ApplyWorkspaceEditResult(applied=True)
+
+    def _write(self, stream: Any, text: str, shown: str | None = None) -> None:
+        stream.write(text)
+        stream.flush()
+        self._last_stream = stream
+        self._at_line_start = (shown if shown is not None else text).endswith("\n")
+
+    def _end_line(self) -> None:
+        if not self._at_line_start:
+            self._write(self._last_stream, "\n")
 
     async def _drain_server_stderr(self) -> None:
         """The server logs to stderr: show it with --verbose, else just keep the pipe empty."""
@@ -121,14 +228,116 @@ class TerminalChat:
                 sys.stderr.flush()
 
 
+_TARGET = re.compile(
+    r"(?P<file>.+?):(?P<line>\d+)(?::(?P<col>\d+))?"
+    r"(?:-(?P<end_line>\d+)(?::(?P<end_col>\d+))?)?"
+)
+
+
+def parse_target(spec: str) -> tuple[Path, Callable[[str], lsp.Range]]:
+    """`FILE:LINE[:COL][-LINE[:COL]]` (1-based lines and columns, columns in characters).
+
+    One position is a cursor (column 1 by default); `L1-L2` selects lines L1 to L2 whole, with
+    the last one's line break; an end column is the position just after the selection.
+    Returns the file and a function that turns the file's text into the LSP range (UTF-16).
+    """
+    match = _TARGET.fullmatch(spec)
+    if match is None:
+        raise ValueError(f"expected FILE:LINE[:COL][-LINE[:COL]], got {spec!r}")
+    line = int(match["line"]) - 1
+    col = int(match["col"] or 1) - 1
+
+    def range_of(text: str) -> lsp.Range:
+        start = _position(text, line, col)
+        if match["end_line"] is None:
+            return lsp.Range(start, start)
+        end_line = int(match["end_line"]) - 1
+        if match["end_col"] is not None:
+            return lsp.Range(start, _position(text, end_line, int(match["end_col"]) - 1))
+        if end_line + 1 < len(line_starts(text)):
+            return lsp.Range(start, lsp.Position(end_line + 1, 0))
+        return lsp.Range(start, _position(text, end_line, len(text)))
+
+    return Path(match["file"]), range_of
+
+
+def _position(text: str, line: int, column: int) -> lsp.Position:
+    """Line and character column → LSP position in UTF-16 units (past the end: left to the
+    server, which names the problem)."""
+    starts = line_starts(text)
+    if line < 0 or column < 0 or line >= len(starts):
+        return lsp.Position(max(line, 0), max(column, 0))
+    end = starts[line + 1] if line + 1 < len(starts) else len(text)
+    content = text[starts[line] : end].rstrip("\r\n")
+    units = len(content[:column].encode("utf-16-le")) // 2
+    return lsp.Position(line, units + max(0, column - len(content)))
+
+
+def _field(value: Any, name: str) -> Any:
+    """A field of a JSON object as pygls hands it over (a dict or an object)."""
+    if isinstance(value, dict):
+        return value.get(name)
+    return getattr(value, name, None)
+
+
+def _refused(reason: str) -> lsp.ApplyWorkspaceEditResult:
+    _say(f"[edit refused: {reason}]")
+    return lsp.ApplyWorkspaceEditResult(applied=False, failure_reason=reason)
+
+
 def _say(message: str) -> None:
     sys.stderr.write(message + "\n")
     sys.stderr.flush()
 
 
 def run_chat(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
+    interactive = args.prompt is None
+
+    async def chat(client: TerminalClient) -> int:
+        if args.prompt is not None:
+            return await client.ask(args.prompt)
+        _say("ollama-lsp chat — Enter sends, Ctrl-C stops an answer, Ctrl-D quits.")
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                line = await loop.run_in_executor(None, _read_line)
+            except EOFError:
+                return 0
+            if line.strip():
+                await client.ask(line)
+
+    return asyncio.run(_session(overrides, args.verbose, chat, interactive))
+
+
+def run_generate(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
+    async def generate(client: TerminalClient) -> int:
+        return await client.generate(args.target, args.instruction, args.apply)
+
+    return asyncio.run(_session(overrides, args.verbose, generate, interactive=False))
+
+
+async def _session(
+    overrides: dict[str, Any],
+    verbose: bool,
+    work: Callable[[TerminalClient], Awaitable[int]],
+    interactive: bool,
+) -> int:
+    """Start the server, run `work` with Ctrl-C stopping the current request, stop it."""
     server_args = [f"--{key}={value}" for key, value in _flag_names(overrides)]
-    return asyncio.run(_chat(args.prompt, server_args, args.verbose))
+    client = TerminalClient(server_args, verbose)
+    await client.start()
+    loop = asyncio.get_running_loop()
+
+    def on_sigint() -> None:
+        if not client.cancel() and interactive:
+            _say("\n(Ctrl-D quits)")
+
+    loop.add_signal_handler(signal.SIGINT, on_sigint)
+    try:
+        return await work(client)
+    finally:
+        loop.remove_signal_handler(signal.SIGINT)
+        await client.stop()
 
 
 def _flag_names(overrides: dict[str, Any]) -> list[tuple[str, Any]]:
@@ -137,33 +346,6 @@ def _flag_names(overrides: dict[str, Any]) -> list[tuple[str, Any]]:
     if "embedded" in overrides:
         flags.append(("model-path", overrides["embedded"]["modelPath"]))
     return flags
-
-
-async def _chat(prompt: str | None, server_args: list[str], verbose: bool) -> int:
-    chat = TerminalChat(server_args, verbose)
-    await chat.start()
-    loop = asyncio.get_running_loop()
-    interactive = prompt is None
-
-    def on_sigint() -> None:
-        if not chat.cancel() and interactive:
-            _say("\n(Ctrl-D quits)")
-
-    loop.add_signal_handler(signal.SIGINT, on_sigint)
-    try:
-        if prompt is not None:
-            return await chat.ask(prompt)
-        _say("ollama-lsp chat — Enter sends, Ctrl-C stops an answer, Ctrl-D quits.")
-        while True:
-            try:
-                line = await loop.run_in_executor(None, _read_line)
-            except EOFError:
-                return 0
-            if line.strip():
-                await chat.ask(line)
-    finally:
-        loop.remove_signal_handler(signal.SIGINT)
-        await chat.stop()
 
 
 def _read_line() -> str:

@@ -166,9 +166,10 @@ def test_insert_at_the_end_of_a_line_starts_a_new_line():
     assert result == "x = 1\nz = 3\ny = 2\n"
 
 
-def test_insert_before_code_on_a_line_ends_with_a_line_break():
-    result = _fit("    |return x\n", "", "x += 1", cursor=True)
-    assert result == "    x += 1\n    return x\n"
+@pytest.mark.parametrize("line", ["    |return x", "|    return x", "  |  return x"])
+def test_insert_before_code_on_a_line_ends_with_a_line_break(line: str):
+    result = _fit(f"if x:\n{line}\n", "", "x += 1\nprint(x)", cursor=True)
+    assert result == "if x:\n    x += 1\n    print(x)\n    return x\n"
 
 
 def test_crlf_document_gets_crlf_code():

@@ -246,8 +246,8 @@ def fit_code(code: str, document: str, start: int, end: int) -> str:
     if start == end:
         if before.strip():
             text = eol + indent + lines[0] + text[len(first) :]
-        if after.strip():
-            text += eol + indent
+        if after.strip():  # the rest of the line moves below, keeping the indentation
+            text += eol + indent[: max(0, len(indent) - len(_leading_whitespace(after)))]
     elif _LINE_BREAK.fullmatch(_last_break(document[start:end])):
         text += eol
     return text
