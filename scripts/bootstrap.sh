@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Create .venv (if missing) and install ollama-lsp into it with the given extras.
-# Usage: source scripts/bootstrap.sh [extras]   e.g. "test,codegen"
+# Usage: source scripts/bootstrap.sh [extras]   e.g. "test"
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 extras="${1:-}"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Make the embedded model work: .venv with llama-cpp-python built safely, the `embedded` extra
-# (plus the extras given, e.g. "test,codegen"), and the default GGUF in the cache folder.
+# (plus the extras given, e.g. "test"), and the default GGUF in the cache folder.
 # Minutes on a fresh machine (the engine is compiled once), seconds afterwards.
 # Usage: bash scripts/setup-embedded.sh [extras]
 #

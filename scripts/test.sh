@@ -4,7 +4,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 # The real-model tests need the embedded engine and model, and llama.cpp's OpenAI server.
-bash scripts/setup-embedded.sh "test,codegen,llama-server"
+bash scripts/setup-embedded.sh "test,llama-server"
 echo "==> ruff" >&2
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
