@@ -10,11 +10,11 @@ import sys
 import threading
 from typing import Any, get_args
 
-from pygls.io_ import StdinAsyncReader, run_async
+from pygls.io_ import run_async
 
 from agents.backends import BackendKind
 
-from .stdio import ThreadedWriter, claim_stdout
+from .stdio import ThreadedWriter, claim_stdout, read_stdin
 
 logger = logging.getLogger(__name__)
 
@@ -97,21 +97,22 @@ def serve(overrides: dict[str, Any], *, tcp_port: int | None, log_level: str) ->
 
 
 def serve_stdio(ls: Any) -> None:
-    """pygls' stdio loop, with stdout written by a thread so a slow client stalls nothing."""
+    """pygls' stdio loop, with stdin read on the event loop and stdout written by a thread."""
     protocol_out = claim_stdout()
     ls.protocol.set_writer(ThreadedWriter(protocol_out))
     ls._stop_event = stop_event = threading.Event()
-    reader = StdinAsyncReader(sys.stdin.buffer, ls.thread_pool)
-    try:
-        asyncio.run(
-            run_async(
-                stop_event=stop_event,
-                reader=reader,
-                protocol=ls.protocol,
-                logger=logger,
-                error_handler=ls.report_server_error,
-            )
+
+    async def serve() -> None:
+        await run_async(
+            stop_event=stop_event,
+            reader=await read_stdin(ls.thread_pool),
+            protocol=ls.protocol,
+            logger=logger,
+            error_handler=ls.report_server_error,
         )
+
+    try:
+        asyncio.run(serve())
     except (BrokenPipeError, KeyboardInterrupt, SystemExit):
         pass
     finally:

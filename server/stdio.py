@@ -1,18 +1,25 @@
-"""stdout is the protocol channel: keep it for frames only, and never block the loop on it.
+"""stdio is the protocol channel: keep stdout for frames only, and never block the loop on it.
 
 pygls writes to stdout synchronously on the event loop, so a client that reads slowly would
 stall every stream and delay cancellation. `ThreadedWriter` hands frames to a writer thread
 instead; order is kept because one thread writes them all, from one queue.
+
+pygls reads stdin in a thread pool, three hand-offs per frame; while the loop is busy (a burst
+of tokens) each one waits for the GIL, and a cancel took 60-500 ms to arrive. `read_stdin`
+reads it on the event loop itself.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import queue
 import sys
 import threading
-from typing import BinaryIO
+from typing import Any, BinaryIO
+
+from pygls.io_ import StdinAsyncReader
 
 logger = logging.getLogger(__name__)
 
@@ -61,3 +68,30 @@ class ThreadedWriter:
                 return
             if done:
                 return
+
+
+class PipeReader:
+    """pygls' async reader interface on an asyncio stream (end of input reads as b"")."""
+
+    def __init__(self, stream: asyncio.StreamReader) -> None:
+        self._stream = stream
+
+    async def readline(self) -> bytes:
+        return await self._stream.readline()
+
+    async def readexactly(self, n: int) -> bytes:
+        try:
+            return await self._stream.readexactly(n)
+        except asyncio.IncompleteReadError:
+            return b""
+
+
+async def read_stdin(executor: Any) -> PipeReader | StdinAsyncReader:
+    """stdin read by the running event loop; pygls' threaded reader if stdin is not a pipe."""
+    loop = asyncio.get_running_loop()
+    stream = asyncio.StreamReader()
+    try:
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stream), sys.stdin)
+    except ValueError:  # a regular file: the loop cannot watch it
+        return StdinAsyncReader(sys.stdin.buffer, executor)
+    return PipeReader(stream)

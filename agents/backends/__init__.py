@@ -19,6 +19,7 @@ from .base import (
     ModelInfo,
     StreamEvent,
     Timeouts,
+    read_lines,
     read_with_deadlines,
 )
 from .embedded import EmbeddedBackend
@@ -47,6 +48,7 @@ __all__ = [
     "StreamEvent",
     "Timeouts",
     "create_backend",
+    "read_lines",
     "read_with_deadlines",
 ]
 

@@ -25,7 +25,7 @@ from .base import (
     Finish,
     ModelInfo,
     StreamEvent,
-    read_with_deadlines,
+    read_lines,
 )
 
 log = logging.getLogger(__name__)
@@ -199,7 +199,7 @@ class OpenAIBackend:
 
             remaining = max(timeouts.first_token_s - (loop.time() - started), 0.001)
             deadlines = attrs.evolve(timeouts, first_token_s=remaining)
-            lines = read_with_deadlines(response.aiter_lines(), deadlines)
+            lines = read_lines(response.aiter_text(), deadlines)
             stack.push_async_callback(_aclose, lines)
             state = _StreamState()
             done = False
