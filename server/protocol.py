@@ -127,6 +127,8 @@ class GenerateCodeParams:
     review: bool = True
     #: How often a review's problems may send the code back for revision.
     max_revisions: int = 1
+    #: Generation options for every stage, as for `ollama.chat`.
+    options: dict[str, Any] = attrs.field(factory=dict)
 
 
 @attrs.frozen

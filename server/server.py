@@ -396,6 +396,7 @@ async def generate_code(ls: OllamaLanguageServer, call: CommandCall) -> Any:
         model=params.model or ls.settings.model,
         review=params.review,
         max_revisions=params.max_revisions,
+        options=params.options,
     )
     async with ls.stream(call, title="Ollama: generate code", label="Planning…") as stream:
         outcome = await run_workflow(stream, ls.backend, job)

@@ -161,7 +161,9 @@ async def test_every_stage_prompt_gets_what_it_needs(start_client: StartClient, 
     script_stages(fake)
     client = await start_client(capabilities=CAN_APPLY)
     open_document(client, DOCUMENT)
-    await generate(client, lsp_range((4, 8), (4, 16)), apply=False)[1]
+    options = {"temperature": 0.1, "numPredict": 300}
+    await generate(client, lsp_range((4, 8), (4, 16)), apply=False, options=options)[1]
+    assert all(r.body["options"] == {"temperature": 0.1, "num_predict": 300} for r in fake.requests)
     plan, code, review = (r.last_user_message for r in fake.requests)
     for prompt in (plan, code, review):
         assert "validate the input" in prompt and "python" in prompt

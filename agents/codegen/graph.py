@@ -56,7 +56,7 @@ class CodegenContext:
 
 async def plan_node(state: CodegenState, runtime: Runtime[CodegenContext]) -> CodegenState:
     job = state["job"]
-    plan = await _model_text(runtime, job.model, prompts.plan_messages(job), "plan", 0)
+    plan = await _model_text(runtime, job, prompts.plan_messages(job), "plan", 0)
     return {"plan": plan}
 
 
@@ -69,7 +69,7 @@ async def code_node(state: CodegenState, runtime: Runtime[CodegenContext]) -> Co
 async def review_node(state: CodegenState, runtime: Runtime[CodegenContext]) -> CodegenState:
     job = state["job"]
     messages = prompts.review_messages(job, state["plan"], state["code"])
-    review = await _model_text(runtime, job.model, messages, "review", state["revisions"])
+    review = await _model_text(runtime, job, messages, "review", state["revisions"])
     return {"review": review, "problems": prompts.parse_verdict(review)}
 
 
@@ -119,7 +119,7 @@ def stream_codegen(backend: ModelBackend, job: CodegenJob) -> AsyncIterator[tupl
 
 async def _model_text(
     runtime: Runtime[CodegenContext],
-    model: str,
+    job: CodegenJob,
     messages: tuple[Message, ...],
     stage: Stage,
     revision: int,
@@ -133,7 +133,7 @@ async def _model_text(
         parts.append(text)
         _write_delta(write, stage, revision, "content", text)
 
-    await _stream_model(runtime, model, messages, stage, revision, on_content)
+    await _stream_model(runtime, job.model, messages, stage, revision, on_content, job.options)
     return "".join(parts)
 
 
@@ -148,7 +148,9 @@ async def _model_code(
     def on_content(text: str) -> None:
         _write_delta(write, "code", revision, "content", extractor.feed(text))
 
-    answer = await _stream_model(runtime, job.model, messages, "code", revision, on_content)
+    answer = await _stream_model(
+        runtime, job.model, messages, "code", revision, on_content, job.options
+    )
     _write_delta(write, "code", revision, "content", extractor.finish())
     if not extractor.code.strip():
         raise NoCodeError(f"The model's answer contained no code: {answer.strip()[:300]!r}")
@@ -162,12 +164,14 @@ async def _stream_model(
     stage: Stage,
     revision: int,
     on_content: Callable[[str], None],
+    options: dict[str, Any],
 ) -> str:
     """One model call; thinking goes out as it is, content through `on_content`."""
     write = get_stream_writer()
     content: list[str] = []
     finished = False
-    async for event in runtime.context.backend.stream_chat(ChatRequest(model, messages)):
+    request = ChatRequest(model, messages, options)
+    async for event in runtime.context.backend.stream_chat(request):
         if isinstance(event, Finish):
             finished = True
         elif event.kind == "thinking":

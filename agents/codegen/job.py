@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
 
 
@@ -19,6 +21,8 @@ class CodegenJob:
     model: str
     review: bool = True
     max_revisions: int = 1
+    #: Generation options for every stage, in the protocol's camelCase (`temperature`, ...).
+    options: dict[str, Any] = attrs.field(factory=dict)
 
 
 def surrounding_code(text: str, start: int, end: int, budget: int) -> tuple[str, str]:
