@@ -34,7 +34,7 @@ SECTIONS = (
 NOTES = """\
 Baseline: a plain httpx client reading the same fake model server (Ollama's NDJSON API over
 loopback) with the same cadence, in the same run, samples alternating with ollama-lsp's.
-Latencies are p50 / p99 in ms; overhead = ollama-lsp − baseline at each. Token latency: from the
+Latencies are p50 / p99 in ms; overhead = ollama-lsp minus baseline at each. Token latency: from the
 fake server completing a chunk's write to the client parsing the frame that carries it. Cancel:
 from the client writing the cancel (the baseline: closing the HTTP response) to the fake server
 seeing the connection closed. The server runs with default settings (batching: a leading-edge
@@ -42,9 +42,13 @@ throttle of 16 ms) except `limits.maxConnections` 32, so 32 chats can stream at 
 Regenerate: `python -m bench` (`--quick`: a smoke run with few samples)."""
 
 
+#: A hung server or fake server must fail the run, not hang CI.
+RUN_TIMEOUT_S = 600
+
+
 async def run(samples: Samples) -> tuple[list[Row], list[str], int]:
     rows: list[Row] = []
-    async with bench(samples) as context:
+    async with asyncio.timeout(RUN_TIMEOUT_S), bench(samples) as context:
         for section in SECTIONS:
             started = time.perf_counter()
             rows += await section(context)

@@ -85,7 +85,7 @@ def ratio_row(
     b, lsp_median = statistics.median(baseline), statistics.median(lsp)
     figures = {"baseline": b, "lsp": lsp_median, "ratio": lsp_median / b, "samples": len(lsp)}
     return Row(
-        metric, f"{b:.0f}", f"{lsp_median:.0f}", f"{lsp_median / b:.2f}×", figures, target, limits
+        metric, f"{b:.0f}", f"{lsp_median:.0f}", f"{lsp_median / b:.2f}x", figures, target, limits
     )
 
 

@@ -32,7 +32,7 @@ async def burst(bench: Bench) -> list[Row]:
             f"{BURST_TOKENS:,}-token burst: request → client has it all, ms (p50)",
             durations["baseline"],
             durations["lsp"],
-            "≤ 1.5× baseline",
+            "≤ 1.5x baseline",
             (Limit("ratio", 1.5),),
         )
     ]
@@ -48,6 +48,8 @@ async def concurrency(bench: Bench) -> list[Row]:
             expected[i] = "".join(chunks)
         first_token: dict[str, list[float]] = {side: [] for side in SIDES}
         rates: dict[str, list[float]] = {side: [] for side in SIDES}
+        #: Answers that arrived whole and unmixed: exactly their own stream's text.
+        whole = dict.fromkeys(SIDES, 0)
         peak = 0.0
         for n in range(bench.samples.concurrency):
             for side in SIDES:
@@ -60,6 +62,7 @@ async def concurrency(bench: Bench) -> list[Row]:
                 done = max(answer.done_at or 0 for answer, _ in answers)
                 rates[side].append(streams * STREAM_TOKENS / (done - started))
                 first_token[side] += [ms(a.pieces[0][1] - w[0]) for a, w in answers]
+                whole[side] += sum(a.text == expected[i] for i, (a, _) in enumerate(answers))
         bench.fake.clear_scripts()
         what = f"{streams} simultaneous chat{'s' if streams > 1 else ''}"
         limits = (Limit("overhead_p99", 20),) if streams == 32 else ()
@@ -72,6 +75,7 @@ async def concurrency(bench: Bench) -> list[Row]:
                 limits,
             ),
             ratio_row(f"{what}: total tokens/s", rates["baseline"], rates["lsp"]),
+            _whole_row(what, whole, streams * bench.samples.concurrency),
         ]
         if streams == max(CONCURRENCY):
             rows.append(value_row(f"{what}: server RSS at the peak, MB", None, peak))
@@ -85,3 +89,15 @@ async def _simultaneous(bench: Bench, side: Side, expected: dict[int, str], labe
         *(bench.chat(side, f"stream {i}: {label} {side}", text) for i, text in expected.items())
     )
     return started, answers
+
+
+def _whole_row(what: str, whole: dict[str, int], answers: int) -> Row:
+    return Row(
+        f"{what}: answers whole, none lost or mixed",
+        f"{whole['baseline']}/{answers}",
+        f"{whole['lsp']}/{answers}",
+        "",
+        {"baseline": whole["baseline"], "lsp": whole["lsp"], "missing": answers - whole["lsp"]},
+        "all",
+        (Limit("missing", 0),),
+    )

@@ -10,5 +10,7 @@ echo "==> ruff" >&2
 .venv/bin/ruff format --check .
 echo "==> pytest" >&2
 .venv/bin/pytest -q "$@"
+echo "==> benchmarks, quick: they run and their invariants hold" >&2
+.venv/bin/python -m bench --quick
 echo "==> VS Code extension" >&2
 bash client-vscode/scripts/ci.sh
