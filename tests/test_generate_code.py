@@ -450,3 +450,21 @@ async def test_invalid_arguments_name_the_field(start_client: StartClient, fake,
     assert excinfo.value.code == INVALID_PARAMS
     assert excinfo.value.data == {"field": field}
     assert fake.requests == []
+
+
+async def test_positions_use_the_negotiated_encoding(start_client: StartClient, fake):
+    script_stages(fake, code=Script(chunks=["```\n'✓'\n```"]))
+    capabilities = lsp.ClientCapabilities(
+        general=lsp.GeneralClientCapabilities(position_encodings=[lsp.PositionEncodingKind.Utf8]),
+        workspace=lsp.WorkspaceClientCapabilities(apply_edit=True),
+    )
+    client = await start_client(capabilities=capabilities)
+    document = "é = '🎉'; x = 1\n"
+    open_document(client, document)
+    # In UTF-8 bytes: `é = ` is 5, `'🎉'` is 6 more.
+    result = await generate(client, lsp_range((0, 5), (0, 11)))[1]
+    assert "replaces:\n```python\n'🎉'\n```" in fake.requests[0].last_user_message
+    assert result["edit"]["documentChanges"][0]["edits"][0] == {
+        "range": lsp_range((0, 5), (0, 11)),
+        "newText": "'✓'",
+    }

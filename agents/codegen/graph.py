@@ -20,10 +20,11 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections.abc import AsyncIterator, Callable
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, TypedDict, cast
 
 from langgraph.config import get_stream_writer
 from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 
 from agents.backends.base import BackendError, ChatRequest, Finish, Message, ModelBackend
@@ -91,7 +92,7 @@ def after_review(state: CodegenState) -> str:
 
 
 @functools.cache
-def workflow() -> Any:
+def workflow() -> CompiledStateGraph[CodegenState, CodegenContext, CodegenState, CodegenState]:
     """The compiled graph (compiled once: it holds no per-run state)."""
     graph = StateGraph(CodegenState, context_schema=CodegenContext)
     graph.add_node("plan", plan_node)
@@ -109,12 +110,13 @@ def workflow() -> Any:
 def stream_codegen(backend: ModelBackend, job: CodegenJob) -> AsyncIterator[tuple[str, Any]]:
     """Run the workflow: yields `("custom", event)` and `("updates", {node: state_update})`."""
     steps = 3 + 2 * job.max_revisions  # plan, code, review, then revise + review each time
-    return workflow().astream(  # type: ignore[no-any-return]
+    events = workflow().astream(
         {"job": job, "review": None, "problems": [], "revisions": 0},
         context=CodegenContext(backend),
         stream_mode=["custom", "updates"],
         config={"recursion_limit": steps + 1},
     )
+    return cast("AsyncIterator[tuple[str, Any]]", events)  # a list of modes yields pairs
 
 
 async def _model_text(
