@@ -9,6 +9,7 @@ import { artifactsDir, editorText, FakeModelServer, openFile, openWorkbench, rep
 
 const ORIGINAL = "import os\n\n\ndef main():\n    pass\n";
 const GREET = 'def greet(name):\n    """Say hello."""\n    message = f"Hello, {name}!"\n    print(message)\n    return message\n';
+const MAIN_REWRITTEN = 'def main():\n    print("main")\n    return 0\n';
 const SLOW_CODE = Array.from({ length: 200 }, (_, i) => `value_${i} = ${i}\n`).join("");
 
 /** Answers for each stage of one instruction (prompts start with the stage's task line). */
@@ -41,7 +42,15 @@ async function generate(page: Page, instruction: string): Promise<void> {
   await input.press("Enter");
 }
 
+/** Select `count` whole lines from line `first` on (with their line breaks). */
+async function selectLines(page: Page, first: number, count: number): Promise<void> {
+  await placeCursorAtLine(page, first);
+  for (let i = 0; i < count; i++) await page.keyboard.press("Control+L");
+  await page.locator(".statusbar-item", { hasText: /Ln \d+, Col \d+ \(\d+ selected\)/ }).waitFor();
+}
+
 async function placeCursorAtLine(page: Page, line: number): Promise<void> {
+  await page.keyboard.press("Escape");
   await page.keyboard.press("Control+G");
   const input = page.locator(".quick-input-widget input");
   await input.waitFor();
@@ -50,7 +59,7 @@ async function placeCursorAtLine(page: Page, line: number): Promise<void> {
 }
 
 beforeAll(async () => {
-  model = await FakeModelServer.start([...stages("E2E-APPLY", GREET, 0.15), ...stages("E2E-CANCEL", SLOW_CODE, 0.1)]);
+  model = await FakeModelServer.start([...stages("E2E-APPLY", GREET, 0.15), ...stages("E2E-CANCEL", SLOW_CODE, 0.1), ...stages("E2E-REPLACE", MAIN_REWRITTEN, 0.1)]);
   workbench = await openWorkbench(
     {
       "ollama.server.path": join(repoRoot, ".venv/bin/ollama-lsp"),
@@ -113,5 +122,31 @@ describe("inline generation", () => {
     await expect.poll(() => editorText(page)).toBe(ORIGINAL);
     expect(await savedText(page)).toBe(ORIGINAL);
     await expect.poll(() => page.locator(".notifications-toasts", { hasText: "Ollama" }).count()).toBe(0);
+  });
+
+  test("a selection is replaced by the generated code", async () => {
+    const page = workbench.page;
+    await selectLines(page, 4, 2);
+    await generate(page, "E2E-REPLACE");
+    // The code shows (as a preview first), then the progress notification closes when it is applied.
+    await expect.poll(() => editorText(page), { timeout: 30_000 }).toContain('print("main")');
+    await expect.poll(() => page.locator(".notifications-toasts", { hasText: "Ollama" }).count(), { timeout: 30_000 }).toBe(0);
+    expect(await savedText(page)).toBe(`import os\n\n\n${MAIN_REWRITTEN}`);
+    await page.locator(".editor-instance .monaco-editor .view-lines").first().click();
+    await page.keyboard.press("Control+Z");
+    expect(await savedText(page)).toBe(ORIGINAL);
+  });
+
+  test("the notification's Cancel stops the model while a selection is being replaced; the document is as before", async () => {
+    const page = workbench.page;
+    const disconnectsBefore = model.disconnects;
+    await selectLines(page, 4, 2);
+    await generate(page, "E2E-CANCEL");
+    await expect.poll(() => editorText(page), { timeout: 30_000 }).toContain("value_5 = 5");
+    expect(await editorText(page)).not.toContain("def main");
+    await page.locator(".notifications-toasts .monaco-button", { hasText: "Cancel" }).click();
+    await expect.poll(() => model.disconnects, { timeout: 5000 }).toBe(disconnectsBefore + 1);
+    await expect.poll(() => editorText(page)).toBe(ORIGINAL);
+    expect(await savedText(page)).toBe(ORIGINAL);
   });
 });

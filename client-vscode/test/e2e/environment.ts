@@ -174,7 +174,8 @@ export async function openWorkbench(settings: Record<string, unknown>, files: Re
 /** Run a command from the command palette; a freshly installed extension's command may be missing at first. */
 export async function runCommand(page: Page, title: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {
-    await page.keyboard.press("Escape");
+    // Escape closes the palette of a failed attempt (in an editor it would drop the selection).
+    if (attempt > 1) await page.keyboard.press("Escape");
     await page.keyboard.press("F1");
     const input = page.locator(".quick-input-widget input");
     await input.waitFor();
