@@ -46,10 +46,12 @@ Regenerate: `python -m bench` (`--quick`: a smoke run with few samples)."""
 RUN_TIMEOUT_S = 600
 
 
-async def run(samples: Samples) -> tuple[list[Row], list[str], int]:
+async def run(samples: Samples, only: list[str]) -> tuple[list[Row], list[str], int]:
     rows: list[Row] = []
     async with asyncio.timeout(RUN_TIMEOUT_S), bench(samples) as context:
         for section in SECTIONS:
+            if only and section.__name__ not in only:
+                continue
             started = time.perf_counter()
             rows += await section(context)
             print(f"  {section.__name__}: {time.perf_counter() - started:.1f} s", file=sys.stderr)
@@ -60,9 +62,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="few samples; writes no files")
     parser.add_argument("--out", type=Path, help="where results.md/.json go (default: bench/)")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=[section.__name__ for section in SECTIONS],
+        help="run only this section (repeatable); writes no files unless --out is given",
+    )
     args = parser.parse_args()
     load_before, started = load_average(), time.perf_counter()
-    rows, violations, checked = asyncio.run(run(QUICK if args.quick else FULL))
+    rows, violations, checked = asyncio.run(run(QUICK if args.quick else FULL, args.only or []))
     seconds, load_after = time.perf_counter() - started, load_average()
     host = machine()
     header = (
@@ -75,7 +83,7 @@ def main() -> int:
     print(f"\nInvariants: {checked} checked, {len(violations)} broken.")
     for violation in violations:
         print(f"  BROKEN: {violation}")
-    out = args.out or (None if args.quick else Path(__file__).parent)
+    out = args.out or (None if args.quick or args.only else Path(__file__).parent)
     if out is not None:
         data = {
             "mode": "quick" if args.quick else "full",
