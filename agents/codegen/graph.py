@@ -135,7 +135,7 @@ async def _model_text(
         parts.append(text)
         _write_delta(write, stage, revision, "content", text)
 
-    await _stream_model(runtime, job.model, messages, stage, revision, on_content, job.options)
+    await _stream_model(runtime, job, messages, stage, revision, on_content)
     return "".join(parts)
 
 
@@ -150,9 +150,7 @@ async def _model_code(
     def on_content(text: str) -> None:
         _write_delta(write, "code", revision, "content", extractor.feed(text))
 
-    answer = await _stream_model(
-        runtime, job.model, messages, "code", revision, on_content, job.options
-    )
+    answer = await _stream_model(runtime, job, messages, "code", revision, on_content)
     _write_delta(write, "code", revision, "content", extractor.finish())
     if not extractor.code.strip():
         raise NoCodeError(f"The model's answer contained no code: {answer.strip()[:300]!r}")
@@ -161,18 +159,17 @@ async def _model_code(
 
 async def _stream_model(
     runtime: Runtime[CodegenContext],
-    model: str,
+    job: CodegenJob,
     messages: tuple[Message, ...],
     stage: Stage,
     revision: int,
     on_content: Callable[[str], None],
-    options: dict[str, Any],
 ) -> str:
     """One model call; thinking goes out as it is, content through `on_content`."""
     write = get_stream_writer()
     content: list[str] = []
     finished = False
-    request = ChatRequest(model, messages, options)
+    request = ChatRequest(job.model, messages, job.options)
     async for event in runtime.context.backend.stream_chat(request):
         if isinstance(event, Finish):
             finished = True
