@@ -89,7 +89,7 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServ
             [sys.executable, "-m", "llama_cpp.server", "--model", str(model),
              "--model_alias", "smollm2", "--n_ctx", "2048", "--n_threads", "2",
              "--host", "127.0.0.1", "--port", str(port), "--interrupt_requests", "False"],
-            stdout=sink, stderr=subprocess.STDOUT,
+            stdout=sink, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )  # fmt: skip
     server = LlamaServer(f"http://127.0.0.1:{port}/v1", process, log)
     try:

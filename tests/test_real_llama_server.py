@@ -1,0 +1,74 @@
+"""The OpenAI-compatible backend against llama.cpp's own server (`python -m llama_cpp.server`)
+on the real model: streaming, Stop reaching the server, and two chats at once."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from pygls.exceptions import JsonRpcException
+
+from server.protocol import REQUEST_CANCELLED, Command
+from tests.lsp_helpers import OllamaClient, StartClient, wait_until
+from tests.real_model import (
+    BUSY_CORES,
+    IDLE_CORES,
+    LONG,
+    LONG_PROMPT,
+    SHORT,
+    LlamaServer,
+    cpu_cores_used,
+    llama_server,
+)
+
+__all__ = ["llama_server"]
+
+
+async def _client(start_client: StartClient, server: LlamaServer) -> OllamaClient:
+    return await start_client({"backend": "openai", "baseUrl": server.base_url, "model": "smollm2"})
+
+
+async def test_chat_streams_token_batches(start_client: StartClient, llama_server: LlamaServer):
+    client = await _client(start_client, llama_server)
+    request_id, outcome = client.send_command(
+        Command.CHAT, {"prompt": "What is a regex?", "options": SHORT}, token="t"
+    )
+    result = await asyncio.wait_for(outcome, 120)
+    assert len(client.wire.batches("t")) > 1
+    assert client.wire.text("t") == result["text"] != ""
+    client.wire.assert_nothing_after_response(request_id, "t")
+    assert result["model"] == "smollm2"
+
+
+async def test_cancel_stops_the_server_generating(
+    start_client: StartClient, llama_server: LlamaServer
+):
+    client = await _client(start_client, llama_server)
+    pid = llama_server.process.pid
+    request_id, outcome = client.send_command(
+        Command.CHAT, {"prompt": LONG_PROMPT, "options": LONG}, token="t"
+    )
+    await client.wire.wait_for(lambda: len(client.wire.batches("t")) >= 3, timeout=120)
+    assert await cpu_cores_used(pid, 0.5) > BUSY_CORES  # generating
+    client.cancel(request_id)
+    with pytest.raises(JsonRpcException) as excinfo:
+        await asyncio.wait_for(outcome, 10)
+    assert excinfo.value.code == REQUEST_CANCELLED
+    client.wire.assert_nothing_after_response(request_id, "t")
+    await wait_until(lambda: "Disconnected from client" in llama_server.log_text(), timeout=5)
+    assert await cpu_cores_used(pid, 1.0) < IDLE_CORES
+    assert len(client.wire.batches("t")) < LONG["numPredict"]
+
+
+async def test_two_chats_at_once(start_client: StartClient, llama_server: LlamaServer):
+    client = await _client(start_client, llama_server)
+    sent = [
+        client.send_command(Command.CHAT, {"prompt": prompt, "options": SHORT}, token=token)
+        for token, prompt in (("a", "What is a regex?"), ("b", "What is a list in Python?"))
+    ]
+    results = await asyncio.wait_for(asyncio.gather(*(outcome for _, outcome in sent)), 240)
+    for (request_id, _), token, result in zip(sent, "ab", results, strict=True):
+        assert len(client.wire.batches(token)) > 1
+        assert client.wire.text(token) == result["text"] != ""
+        client.wire.assert_nothing_after_response(request_id, token)
+    assert results[0]["conversationId"] != results[1]["conversationId"]
