@@ -12,6 +12,7 @@ import {
   type WorkDoneProgressEnd,
   type WorkDoneProgressReport,
 } from "vscode-languageclient/node";
+import { findExecutable } from "./executable";
 import { TOKEN_NOTIFICATION, type TokenParams } from "./protocol";
 import { toServerSettings } from "./settings";
 
@@ -38,7 +39,14 @@ export class OllamaLanguageServer implements vscode.Disposable {
 
   async start(): Promise<void> {
     const config = vscode.workspace.getConfiguration("ollama.server");
-    const command = config.get<string>("path") || "ollama-lsp";
+    const configured = config.get<string>("path") || "ollama-lsp";
+    // A relative path is relative to the (first) workspace folder.
+    const command = findExecutable(configured, process.env.PATH, vscode.workspace.workspaceFolders?.[0]?.uri.fsPath);
+    if (!command) {
+      this.stateEmitter.fire("stopped");
+      void this.reportStartFailure(configured, new Error(configured.includes("/") ? "no executable file there" : "not found on PATH"));
+      return;
+    }
     const args = config.get<string[]>("args") ?? [];
     const serverOptions: ServerOptions = { command, args };
     const clientOptions: LanguageClientOptions = {
@@ -134,8 +142,8 @@ export class OllamaLanguageServer implements vscode.Disposable {
     this.output.error(`cannot start ${command}: ${reason}`);
     const choice = await vscode.window.showErrorMessage(
       `Cannot start the Ollama language server “${command}” (${reason}). Install it with ` +
-        "`pip install ollama-lsp` (or `pip install -e .` in its repository) and set " +
-        "“ollama.server.path” to the `ollama-lsp` executable, e.g. a virtualenv's bin/ollama-lsp.",
+        "“pip install ollama-lsp” (or “pip install -e .” in its repository) and set " +
+        "“ollama.server.path” to the ollama-lsp executable, e.g. a virtualenv's bin/ollama-lsp.",
       "Open Settings",
       "Show Log",
     );

@@ -13,6 +13,7 @@ export const SERVER_SETTING_KEYS = [
   "chat.systemPrompt",
   "chat.maxHistoryMessages",
   "chat.maxContextChars",
+  "codegen.contextChars",
   "limits.maxPromptChars",
   "limits.maxConnections",
   "embedded.modelPath",

@@ -1,6 +1,6 @@
 // What the end-to-end tests run: the fake model server, code-server with the built .vsix and
 // the real language server, and Debian's Chromium driven by playwright-core.
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -71,6 +71,15 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** Wait until `read()` returns `expected`. */
+async function waitUntil<T>(read: () => T, expected: T, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (read() !== expected) {
+    if (Date.now() > deadline) throw new Error(`still not ${JSON.stringify(expected)} after ${timeoutMs} ms`);
+    await new Promise((wake) => setTimeout(wake, 50));
+  }
+}
+
 async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -88,6 +97,12 @@ async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
 export interface Workbench {
   page: Page;
   workspace: string;
+  /** code-server's process group: its extension host and the language server run in it. */
+  processGroup: number;
+  /** Change settings as a user does, in the settings.json editor (code-server does not notice
+   * the file changing on disk), of the remote machine: where machine-scoped settings such as
+   * `ollama.server.path` take effect in code-server. */
+  updateSettings(changes: Record<string, unknown>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -100,9 +115,8 @@ export async function openWorkbench(settings: Record<string, unknown>, files: Re
   mkdirSync(join(userDir, "User"), { recursive: true });
   mkdirSync(workspace);
   for (const [name, text] of Object.entries(files)) writeFileSync(join(workspace, name), text);
-  writeFileSync(
-    join(userDir, "User", "settings.json"),
-    JSON.stringify({
+  const settingsFile = join(userDir, "User", "settings.json");
+  const userSettings: Record<string, unknown> = {
       // Nothing may steal the focus from what the tests do.
       "workbench.startupEditor": "none",
       "workbench.welcomePage.walkthroughs.openOnInstall": false,
@@ -115,8 +129,8 @@ export async function openWorkbench(settings: Record<string, unknown>, files: Re
       "window.commandCenter": false,
       "editor.minimap.enabled": false,
       ...settings,
-    }),
-  );
+  };
+  writeFileSync(settingsFile, JSON.stringify(userSettings, null, 2));
   const common = ["--user-data-dir", userDir, "--extensions-dir", extensionsDir];
   const install = Process.start("install-extension", process.execPath, [codeServerEntry, ...common, "--install-extension", vsixPath]);
   await install.waitForLine(/successfully installed/i, 60_000);
@@ -164,7 +178,24 @@ export async function openWorkbench(settings: Record<string, unknown>, files: Re
     await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);
     await page.locator(".monaco-workbench").waitFor({ timeout: 60_000 });
     await page.locator(".statusbar-item", { hasText: "test-model" }).first().waitFor({ timeout: 60_000 });
-    return { page, workspace, stop };
+    let remoteSettings: Record<string, unknown> = {};
+    const remoteSettingsFile = join(userDir, "Machine", "settings.json");
+    const updateSettings = async (changes: Record<string, unknown>): Promise<void> => {
+      remoteSettings = { ...remoteSettings, ...changes };
+      const text = JSON.stringify(remoteSettings, null, 2);
+      await runCommand(page, "Preferences: Open Remote Settings (JSON)");
+      await page.locator(".tab.active", { hasText: "settings.json" }).waitFor();
+      const editor = page.locator(".editor-instance .monaco-editor textarea").first();
+      await editor.focus();
+      await page.keyboard.press("Control+A");
+      // Pasted rather than typed: typing would trigger auto-closing brackets and quotes.
+      await page.evaluate((json) => navigator.clipboard.writeText(json), text);
+      await page.keyboard.press("Control+V");
+      await runCommand(page, "File: Save");
+      await waitUntil(() => (existsSync(remoteSettingsFile) ? readFileSync(remoteSettingsFile, "utf8") : ""), text);
+      await runCommand(page, "View: Close Editor");
+    };
+    return { page, workspace, processGroup: codeServer.child.pid!, updateSettings, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -215,4 +246,22 @@ export async function editorText(page: Page): Promise<string> {
     lines.sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top));
     return lines.map((line) => (line.textContent ?? "").replace(/\u00a0/g, " ")).join("\n");
   });
+}
+
+/** Pids of the processes in `group` whose command line contains `needle` (from /proc). */
+export function processesInGroup(group: number, needle: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // Field 5 of /proc/PID/stat is the process group; the name in field 2 may hold spaces.
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8").replace(/\0/g, " ");
+      if (Number(fields[2]) === group && cmdline.includes(needle)) pids.push(Number(entry));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return pids;
 }
