@@ -1,10 +1,14 @@
-"""Model backends: one small interface (`base`), one module per kind of model server."""
+"""Model backends: one small interface (`base`), one module per kind of model server.
+
+The backends load on first use: they bring httpx, which the server does not need to answer
+`initialize` (start-up time).
+"""
 
 from __future__ import annotations
 
-from typing import Literal, get_args
+import importlib
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
-from .auto import AutoBackend
 from .base import (
     BackendConfig,
     BackendError,
@@ -19,12 +23,22 @@ from .base import (
     ModelInfo,
     StreamEvent,
     Timeouts,
-    read_lines,
     read_with_deadlines,
 )
-from .embedded import EmbeddedBackend
-from .ollama import OllamaBackend
-from .openai import OpenAIBackend
+
+if TYPE_CHECKING:
+    from .auto import AutoBackend
+    from .embedded import EmbeddedBackend
+    from .ollama import OllamaBackend
+    from .openai import OpenAIBackend
+
+#: Backend kind → its module and class.
+_BACKENDS = {
+    "auto": (".auto", "AutoBackend"),
+    "embedded": (".embedded", "EmbeddedBackend"),
+    "ollama": (".ollama", "OllamaBackend"),
+    "openai": (".openai", "OpenAIBackend"),
+}
 
 BackendKind = Literal["auto", "ollama", "openai", "embedded"]
 
@@ -48,19 +62,23 @@ __all__ = [
     "StreamEvent",
     "Timeouts",
     "create_backend",
-    "read_lines",
     "read_with_deadlines",
 ]
 
 
+def __getattr__(name: str) -> Any:
+    """A backend class, imported when first asked for."""
+    for module, class_name in _BACKENDS.values():
+        if class_name == name:
+            return getattr(importlib.import_module(module, __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def create_backend(kind: BackendKind, config: BackendConfig) -> ModelBackend:
     """The backend for `kind`, with its own connection pool (or in-process model)."""
-    if kind == "auto":
-        return AutoBackend(config)
-    if kind == "embedded":
-        return EmbeddedBackend(config)
-    if kind == "ollama":
-        return OllamaBackend(config)
-    if kind == "openai":
-        return OpenAIBackend(config)
-    raise ValueError(f"Unknown backend kind {kind!r}: expected one of {get_args(BackendKind)}.")
+    if kind not in _BACKENDS:
+        raise ValueError(f"Unknown backend kind {kind!r}: expected one of {get_args(BackendKind)}.")
+    module, class_name = _BACKENDS[kind]
+    backend_class = getattr(importlib.import_module(module, __name__), class_name)
+    backend: ModelBackend = backend_class(config)
+    return backend

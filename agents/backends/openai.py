@@ -25,8 +25,8 @@ from .base import (
     Finish,
     ModelInfo,
     StreamEvent,
-    read_lines,
 )
+from .lines import read_lines
 
 log = logging.getLogger(__name__)
 
