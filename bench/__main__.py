@@ -19,7 +19,7 @@ from pathlib import Path
 
 from bench import latency, process, throughput
 from bench.harness import FULL, QUICK, Samples, bench
-from bench.report import Row, load_average, machine, table, write
+from bench.report import Row, cpu_seconds, load_average, machine, table, write
 
 SECTIONS = (
     latency.first_token,
@@ -70,14 +70,19 @@ def main() -> int:
     )
     args = parser.parse_args()
     load_before, started = load_average(), time.perf_counter()
+    cpu_before = cpu_seconds()
     rows, violations, checked = asyncio.run(run(QUICK if args.quick else FULL, args.only or []))
     seconds, load_after = time.perf_counter() - started, load_average()
     host = machine()
+    cpu_after = cpu_seconds()
+    others = (cpu_after[0] - cpu_before[0]) - (cpu_after[1] - cpu_before[1])
+    others_share = max(others, 0) / (seconds * (host["cores"] or 1))
     header = (
         f"# ollama-lsp benchmarks\n\n{'Quick' if args.quick else 'Full'} run, "
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {seconds:.0f} s · {host['cores']} cores, "
-        f"{host['cpu']}, Python {host['python']} · 1-minute load average {load_before:.2f} "
-        f"before the run, {load_after:.2f} after (other work on the machine adds noise)"
+        f"{host['cpu']}, Python {host['python']} · noise: other work used "
+        f"{others_share:.0%} of the CPUs during the run (1-minute load average "
+        f"{load_before:.2f} before, {load_after:.2f} after)"
     )
     print(f"{header}\n\n{table(rows)}")
     print(f"\nInvariants: {checked} checked, {len(violations)} broken.")
@@ -91,6 +96,7 @@ def main() -> int:
             "seconds": round(seconds, 1),
             "machine": host,
             "load_average": {"before": load_before, "after": load_after},
+            "other_work_cpu_share": round(others_share, 3),
             "invariants": {"checked": checked, "violations": violations},
         }
         write(out, header, rows, NOTES, data)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import resource
 import statistics
 from pathlib import Path
 from typing import Any
@@ -129,6 +130,22 @@ def machine() -> dict[str, Any]:
 def load_average() -> float:
     """The 1-minute load average: how busy the machine is (other work makes figures noisy)."""
     return os.getloadavg()[0]
+
+
+def cpu_seconds() -> tuple[float, float]:
+    """CPU time used so far by every process on the machine, and by this one and its
+    (finished) children: their difference over a run is the other work's share."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, fields[:8])
+    machine = (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+    ours = sum(
+        usage.ru_utime + usage.ru_stime
+        for usage in (
+            resource.getrusage(resource.RUSAGE_SELF),
+            resource.getrusage(resource.RUSAGE_CHILDREN),
+        )
+    )
+    return machine, ours
 
 
 def table(rows: list[Row]) -> str:
