@@ -63,7 +63,7 @@ function startAnswer(answerId: string, text: string): void {
   answers.set(answerId, answer);
   conversation.append(question, answer.element);
   setWriting(answerId);
-  answer.element.scrollIntoView({ block: "end" });
+  followAnswer = true;
 }
 
 window.addEventListener("message", (event: MessageEvent<ToWebview>) => {
@@ -103,6 +103,15 @@ stopButton.addEventListener("click", () => vscode.postMessage({ type: "stop" }))
 byId("new-chat").addEventListener("click", () => vscode.postMessage({ type: "newChat" }));
 // "Current file" includes the selection anyway.
 includeFile.addEventListener("change", () => (includeSelection.disabled = includeFile.checked));
+
+// Follow the answer as it grows, unless the user scrolled up to read.
+let followAnswer = true;
+conversation.addEventListener("scroll", () => {
+  followAnswer = conversation.scrollTop + conversation.clientHeight >= conversation.scrollHeight - 40;
+});
+new MutationObserver(() => {
+  if (followAnswer) conversation.scrollTop = conversation.scrollHeight;
+}).observe(conversation, { childList: true, subtree: true });
 
 conversation.addEventListener("click", (event) => {
   const button = (event.target as Element).closest<HTMLButtonElement>("button.code-action");

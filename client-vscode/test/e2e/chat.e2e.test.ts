@@ -4,7 +4,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { FrameLocator } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { artifactsDir, chatFrame, FakeModelServer, openWorkbench, repoRoot, runCommand, words, type Workbench } from "./environment";
+import { artifactsDir, chatFrame, editorText, FakeModelServer, openFile, openWorkbench, repoRoot, runCommand, words, type Workbench } from "./environment";
 
 const STREAMED_ANSWER =
   "Streaming works one word at a time so the panel grows while the model is still writing " +
@@ -12,6 +12,7 @@ const STREAMED_ANSWER =
   "which must equal the text the server sent word for word without any loss or duplication";
 const LONG_ANSWER = Array.from({ length: 400 }, (_, i) => `word${i}`).join(" ");
 const CADENCE_S = 0.05;
+const MAIN_PY = "# CONTEXT-MARKER-7\ndef main():\n    pass\n";
 
 let model: FakeModelServer;
 let workbench: Workbench;
@@ -42,6 +43,8 @@ beforeAll(async () => {
     },
     { match: "THINK", thinking: ["Let me ", "think."], chunks: ["The ", "answer."] },
     { match: "MISSING", status: 404, error: "model 'test-model' not found, try pulling it first" },
+    { match: "CONTEXT-MARKER-7", chunks: ["I can see ", "your file."] },
+    { match: "CODE please", chunks: ["Here:\n\n```python\n", "print('inserted')\n", "```\n"] },
   ]);
   workbench = await openWorkbench(
     {
@@ -50,7 +53,7 @@ beforeAll(async () => {
       "ollama.baseUrl": model.baseUrl,
       "ollama.model": "test-model",
     },
-    { "main.py": "def main():\n    pass\n" },
+    { "main.py": MAIN_PY },
   );
   await runCommand(workbench.page, "Ollama: Open Chat");
   chat = chatFrame(workbench.page);
@@ -138,5 +141,24 @@ describe("chat panel", () => {
     const answer = chat.locator(".message.assistant").last();
     await expect.poll(() => answer.getAttribute("data-status")).toBe("error");
     expect(await answer.locator(".error").textContent()).toContain("ollama pull test-model");
+  });
+
+  test("the current file goes to the model as context", async () => {
+    await openFile(workbench.page, "main.py");
+    await chat.locator("#include-file").check();
+    await ask(chat, "What does this file do?");
+    const answer = chat.locator(".message.assistant").last();
+    await expect.poll(() => answer.getAttribute("data-status")).toBe("done");
+    // The fake model server answers this only when the file's text was in the prompt.
+    expect(await answerText(chat)).toBe("I can see your file.");
+    await chat.locator("#include-file").uncheck();
+  });
+
+  test("Insert puts a code block at the cursor of the editor", async () => {
+    await ask(chat, "CODE please");
+    const answer = chat.locator(".message.assistant").last();
+    await expect.poll(() => answer.getAttribute("data-status")).toBe("done");
+    await answer.locator(".code-actions button", { hasText: "Insert" }).click();
+    await expect.poll(() => editorText(workbench.page)).toBe(`print('inserted')\n${MAIN_PY}`);
   });
 });
