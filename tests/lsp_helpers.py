@@ -92,6 +92,8 @@ class OllamaClient(LanguageClient):
     def __init__(self) -> None:
         super().__init__(converter_factory=default_converter)
         self.wire = Wire()
+        #: What the server answered to `initialize`.
+        self.server_capabilities: lsp.ServerCapabilities | None = None
         self._ids = itertools.count(1000)
         for method, handler in DEFAULT_CLIENT_FEATURES.items():
             if method != lsp.PROGRESS:
@@ -196,7 +198,7 @@ async def start_client(fake: FakeModelServer) -> AsyncIterator[StartClient]:
             "streaming": {"flushIntervalMs": 0},
             **(settings or {}),
         }
-        await client.initialize_session(
+        initialized = await client.initialize_session(
             lsp.InitializeParams(
                 capabilities=capabilities or lsp.ClientCapabilities(),
                 initialization_options=options,
@@ -205,6 +207,7 @@ async def start_client(fake: FakeModelServer) -> AsyncIterator[StartClient]:
                 ),
             )
         )
+        client.server_capabilities = initialized.capabilities
         return client
 
     yield start

@@ -468,3 +468,16 @@ async def test_positions_use_the_negotiated_encoding(start_client: StartClient, 
         "range": lsp_range((0, 5), (0, 11)),
         "newText": "'✓'",
     }
+
+
+async def test_the_server_advertises_the_command_and_incremental_sync(
+    start_client: StartClient, fake
+):
+    """pygls would advertise `openClose` only with its own didOpen/didClose handlers."""
+    client = await start_client()
+    capabilities = client.server_capabilities
+    assert capabilities is not None and capabilities.execute_command_provider is not None
+    assert "ollama.generateCode" in capabilities.execute_command_provider.commands
+    sync = capabilities.text_document_sync
+    assert isinstance(sync, lsp.TextDocumentSyncOptions)
+    assert sync.open_close is True and sync.change == lsp.TextDocumentSyncKind.Incremental
