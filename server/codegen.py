@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 from lsprotocol import types as lsp
@@ -50,7 +50,7 @@ async def run_workflow(
 ) -> WorkflowOutcome:
     """Run the workflow, streaming its stages and deltas; returns its final state."""
     stream_codegen = await load_workflow()
-    state: dict[str, object] = {}
+    state: dict[str, Any] = {}
     try:
         async for mode, event in stream_codegen(backend, job):
             if mode == "updates":
@@ -64,10 +64,10 @@ async def run_workflow(
     except NoCodeError as error:
         raise RequestFailed("noCode", str(error), stage=stream.stage) from None
     return WorkflowOutcome(
-        plan=str(state["plan"]),
-        code=str(state["code"]),
-        review=None if state.get("review") is None else str(state["review"]),
-        revisions=int(str(state["revisions"])),
+        plan=state["plan"],
+        code=state["code"],
+        review=state.get("review"),
+        revisions=state["revisions"],
     )
 
 
