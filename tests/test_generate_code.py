@@ -481,3 +481,15 @@ async def test_the_server_advertises_the_command_and_incremental_sync(
     sync = capabilities.text_document_sync
     assert isinstance(sync, lsp.TextDocumentSyncOptions)
     assert sync.open_close is True and sync.change == lsp.TextDocumentSyncKind.Incremental
+
+
+async def test_a_client_that_cannot_apply_edits_gets_the_edit_and_the_reason(
+    start_client: StartClient, fake
+):
+    script_stages(fake)
+    client = await start_client()  # no workspace.applyEdit capability
+    open_document(client, DOCUMENT)
+    result = await generate(client, lsp_range((4, 0), (5, 0)))[1]
+    assert result["applied"] is False and "workspace/applyEdit" in result["failureReason"]
+    assert client.wire.applied_edits() == []
+    assert "raise ValueError('empty')" in apply(DOCUMENT, result["edit"])
