@@ -53,12 +53,8 @@ export class CodePreview {
     await this.queue;
     this.clearDecorations();
     if (this.shown !== this.original && !(await this.replaceShown(this.original, false))) return false;
-    return this.editor.edit(
-      (builder) => {
-        for (const edit of edits) builder.replace(toRange(edit.range), edit.newText);
-      },
-      { undoStopBefore: !this.undoOpened, undoStopAfter: true },
-    );
+    const changes = edits.map((edit) => ({ range: toRange(edit.range), text: edit.newText }));
+    return this.edit(changes, { undoStopBefore: !this.undoOpened, undoStopAfter: true });
   }
 
   /** Put the original text back: the document is as it was before the generation. */
@@ -79,10 +75,7 @@ export class CodePreview {
 
   private async replaceShown(text: string, closeUndoStep: boolean): Promise<boolean> {
     const range = new vscode.Range(this.start, toPosition(endOfInsertedText(this.start, this.shown)));
-    const done = await this.editor.edit((builder) => builder.replace(range, text), {
-      undoStopBefore: !this.undoOpened,
-      undoStopAfter: closeUndoStep,
-    });
+    const done = await this.edit([{ range, text }], { undoStopBefore: !this.undoOpened, undoStopAfter: closeUndoStep });
     if (done) {
       this.shown = text;
       this.undoOpened = true;
@@ -90,15 +83,34 @@ export class CodePreview {
     return done;
   }
 
+  /** Edit through the editor (so the edits join one undo step), or through the workspace if
+   * the user closed the editor meanwhile: the document must still end up right. */
+  private async edit(changes: { range: vscode.Range; text: string }[], undo: { undoStopBefore: boolean; undoStopAfter: boolean }): Promise<boolean> {
+    try {
+      return await this.editor.edit((builder) => changes.forEach(({ range, text }) => builder.replace(range, text)), undo);
+    } catch {
+      const edit = new vscode.WorkspaceEdit();
+      for (const { range, text } of changes) edit.replace(this.editor.document.uri, range, text);
+      return vscode.workspace.applyEdit(edit);
+    }
+  }
+
   private decorate(): void {
     const end = toPosition(endOfInsertedText(this.start, this.shown));
-    this.editor.setDecorations(previewDecoration, [new vscode.Range(this.start, end)]);
-    this.editor.setDecorations(labelDecoration, [new vscode.Range(end, end)]);
+    this.setDecorations([new vscode.Range(this.start, end)], [new vscode.Range(end, end)]);
   }
 
   private clearDecorations(): void {
-    this.editor.setDecorations(previewDecoration, []);
-    this.editor.setDecorations(labelDecoration, []);
+    this.setDecorations([], []);
+  }
+
+  private setDecorations(preview: vscode.Range[], label: vscode.Range[]): void {
+    try {
+      this.editor.setDecorations(previewDecoration, preview);
+      this.editor.setDecorations(labelDecoration, label);
+    } catch {
+      // The editor was closed: nothing to mark.
+    }
   }
 }
 
