@@ -32,7 +32,7 @@ async def _chat(client: OllamaClient, token: str = "t", prompt: str = "What is a
     request_id, outcome = client.send_command(
         Command.CHAT, {"prompt": prompt, "options": SHORT}, token=token
     )
-    result = await asyncio.wait_for(outcome, 120)
+    result = await asyncio.wait_for(outcome, 300)
     client.wire.assert_nothing_after_response(request_id, token)
     return result
 
@@ -76,6 +76,15 @@ async def test_cancel_stops_the_engine(start_client: StartClient, path: str):
     assert len(client.wire.batches("t")) < LONG["numPredict"]
     # The engine serves the next question.
     assert (await _chat(client, "next"))["text"]
+
+
+async def test_two_chats_at_once_take_turns(start_client: StartClient):
+    real_model_path()
+    client = await start_client({"backend": "embedded"})
+    results = await asyncio.gather(_chat(client, "a"), _chat(client, "b", "What is a list?"))
+    for token, result in zip("ab", results, strict=True):
+        assert len(client.wire.batches(token)) > 1
+        assert client.wire.text(token) == result["text"] != ""
 
 
 async def test_auto_uses_the_embedded_model_without_ollama(start_client: StartClient):
