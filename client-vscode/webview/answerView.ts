@@ -55,7 +55,9 @@ export class AnswerView {
     this.streaming = false;
     this.element.dataset.status = end.status;
     if (end.status === "done") {
-      // The response holds the whole answer: it wins should a batch have been lost.
+      // The response holds the whole answer: it wins should a batch have been lost. Whether the
+      // stream alone had it all is kept: the server guarantees it, the tests check it.
+      this.element.dataset.streamComplete = String(this.stream.content === end.text && this.stream.thinking === end.thinking);
       this.render(end.text, end.thinking);
     } else {
       this.render();

@@ -12,6 +12,7 @@ const STREAMED_ANSWER =
   "which must equal the text the server sent word for word without any loss or duplication";
 const LONG_ANSWER = Array.from({ length: 400 }, (_, i) => `word${i}`).join(" ");
 const CADENCE_S = 0.05;
+const FAST_ANSWER = Array.from({ length: 3000 }, (_, i) => `token${i}`).join(" ");
 const MAIN_PY = "# CONTEXT-MARKER-7\ndef main():\n    pass\n";
 
 let model: FakeModelServer;
@@ -37,6 +38,7 @@ beforeAll(async () => {
   model = await FakeModelServer.start([
     { match: "STREAM", chunks: words(STREAMED_ANSWER), delay_s: CADENCE_S },
     { match: "STOP", chunks: words(LONG_ANSWER), delay_s: CADENCE_S },
+    { match: "FAST", chunks: words(FAST_ANSWER), delay_s: 0.001 },
     {
       match: "UNSAFE",
       chunks: ['Look: <img src=x onerror="document.body.dataset.pwned=1"> and ', "[a link](javascript:document.body.dataset.pwned=2)", "\n\n```python\nprint('hi')\n```\n"],
@@ -89,6 +91,7 @@ describe("chat panel", () => {
       }
     }
     expect(await answer.getAttribute("data-status")).toBe("done");
+    expect(await answer.getAttribute("data-stream-complete")).toBe("true");
     expect(await answerText(chat)).toBe(STREAMED_ANSWER);
     const intermediate = [...lengths].filter((length) => length > 0 && length < STREAMED_ANSWER.length);
     expect(intermediate.length).toBeGreaterThanOrEqual(5);
@@ -113,6 +116,15 @@ describe("chat panel", () => {
     const watchUntil = Date.now() + 20 * CADENCE_S * 1000;
     while (Date.now() < watchUntil) expect(await answerText(chat)).toBe(stoppedAt);
     await expect(chat.locator("#stop").isVisible()).resolves.toBe(false);
+  });
+
+  test("a long, fast answer arrives complete", async () => {
+    await ask(chat, "FAST and long");
+    const answer = chat.locator(".message.assistant").last();
+    await expect.poll(() => answer.getAttribute("data-status"), { timeout: 30_000 }).toBe("done");
+    // Every batch made it through the extension into the panel, not only the final response.
+    expect(await answer.getAttribute("data-stream-complete")).toBe("true");
+    expect(await answerText(chat)).toBe(FAST_ANSWER);
   });
 
   test("model output cannot run script: raw HTML and javascript: links are neutralised", async () => {

@@ -47,6 +47,15 @@ describe("AnswerView", () => {
     expect(body(answer).querySelectorAll(".cursor")).toHaveLength(1);
   });
 
+  test("a stream that had every batch is marked complete", () => {
+    const { answer } = view();
+    answer.push({ seq: 0, kind: "thinking", text: "Hm." });
+    answer.push({ seq: 1, kind: "content", text: "All" });
+    answer.push({ seq: 2, kind: "content", text: " of it." });
+    answer.finish({ status: "done", text: "All of it.", thinking: "Hm." });
+    expect(answer.element.dataset.streamComplete).toBe("true");
+  });
+
   test("code blocks get Copy, Insert and Replace", () => {
     const { answer } = view();
     answer.finish({ status: "done", text: "```js\nlet a = 1;\n```\n", thinking: "" });
@@ -77,6 +86,7 @@ describe("AnswerView", () => {
     runFrame();
     answer.finish({ status: "done", text: "Partial and complete.", thinking: "" });
     expect(answer.element.dataset.status).toBe("done");
+    expect(answer.element.dataset.streamComplete).toBe("false");
     expect(body(answer).textContent?.trim()).toBe("Partial and complete.");
     expect(answer.element.querySelector(".cursor")).toBeNull();
   });
