@@ -7,11 +7,12 @@ import { OllamaLanguageServer } from "./languageServer";
 import { ModelCatalog } from "./modelCatalog";
 import { ModelStatusBar } from "./statusBar";
 
-let server: OllamaLanguageServer | undefined;
+// Stopped on deactivation (VS Code awaits it; disposing the subscriptions does not wait).
+let activeServer: OllamaLanguageServer | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const output = vscode.window.createOutputChannel("Ollama Language Server", { log: true });
-  server = new OllamaLanguageServer(output);
+  const server = (activeServer = new OllamaLanguageServer(output));
   const models = new ModelCatalog(server);
   const editors = new EditorTracker();
   const chats = new ChatViews(context.extensionUri, server, models, editors);
@@ -32,15 +33,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand("ollamaLsp.generateCode", () => generator.run(vscode.window.activeTextEditor)),
     vscode.commands.registerCommand("ollamaLsp.stopGeneration", () => generator.stop() || chats.stopAll()),
     vscode.commands.registerCommand("ollamaLsp.pickModel", () => models.pick()),
-    vscode.commands.registerCommand("ollamaLsp.restartServer", () => server?.restart()),
+    vscode.commands.registerCommand("ollamaLsp.restartServer", () => server.restart()),
     vscode.commands.registerCommand("ollamaLsp.showLog", () => output.show()),
     server.onDidChangeState(() => void models.refresh()),
     vscode.workspace.onDidChangeConfiguration(async (event) => {
       if (!event.affectsConfiguration("ollama")) return;
       if (event.affectsConfiguration("ollama.server")) {
-        await server?.restart();
+        await server.restart();
       } else {
-        await server?.pushSettings();
+        await server.pushSettings();
       }
       models.notifyConfigurationChanged();
       await models.refresh();
@@ -50,5 +51,5 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 }
 
 export async function deactivate(): Promise<void> {
-  await server?.stop();
+  await activeServer?.stop();
 }

@@ -30,7 +30,7 @@ export class ChatSession implements vscode.Disposable {
       case "send":
         return this.send(message.prompt, message.model, this.context(message.includeSelection, message.includeFile));
       case "stop":
-        this.running?.cancel();
+        this.stop();
         return;
       case "newChat":
         return this.newChat();

@@ -44,8 +44,11 @@ export class InlineGenerator implements vscode.Disposable {
     if (!instruction?.trim()) return;
 
     const range = new vscode.Range(selection.start, selection.end);
-    const preview = new CodePreview(editor, range, editor.document.getText(range));
     const cancel = (this.running = new vscode.CancellationTokenSource());
+    const preview = new CodePreview(editor, range, editor.document.getText(range), () => {
+      cancel.cancel();
+      void vscode.window.showWarningMessage("Ollama: generation stopped because the preview was edited.");
+    });
     await vscode.commands.executeCommand("setContext", PREVIEW_CONTEXT_KEY, true);
     try {
       await vscode.window.withProgress(
@@ -79,6 +82,7 @@ export class InlineGenerator implements vscode.Disposable {
         void vscode.window.showErrorMessage(`Ollama: code generation failed: ${describeError(error)}`);
       }
     } finally {
+      preview.dispose();
       cancel.dispose();
       this.running = undefined;
       await vscode.commands.executeCommand("setContext", PREVIEW_CONTEXT_KEY, false);

@@ -10,6 +10,7 @@ import { artifactsDir, editorText, FakeModelServer, openFile, openWorkbench, rep
 const ORIGINAL = "import os\n\n\ndef main():\n    pass\n";
 const GREET = 'def greet(name):\n    """Say hello."""\n    message = f"Hello, {name}!"\n    print(message)\n    return message\n';
 const MAIN_REWRITTEN = 'def main():\n    print("main")\n    return 0\n';
+const TEN_LINES = Array.from({ length: 10 }, (_, i) => `line_${i} = ${i}\n`).join("");
 const SLOW_CODE = Array.from({ length: 200 }, (_, i) => `value_${i} = ${i}\n`).join("");
 
 /** Answers for each stage of one instruction (prompts start with the stage's task line). */
@@ -58,7 +59,7 @@ async function placeCursorAtLine(page: Page, line: number): Promise<void> {
 }
 
 beforeAll(async () => {
-  model = await FakeModelServer.start([...stages("E2E-APPLY", GREET, 0.15), ...stages("E2E-CANCEL", SLOW_CODE, 0.1), ...stages("E2E-REPLACE", MAIN_REWRITTEN, 0.1)]);
+  model = await FakeModelServer.start([...stages("E2E-APPLY", GREET, 0.15), ...stages("E2E-CANCEL", SLOW_CODE, 0.1), ...stages("E2E-REPLACE", MAIN_REWRITTEN, 0.1), ...stages("E2E-TYPE-ABOVE", TEN_LINES, 0.15)]);
   workbench = await openWorkbench(
     {
       "ollama.server.path": join(repoRoot, ".venv/bin/ollama-lsp"),
@@ -145,5 +146,18 @@ describe("inline generation", () => {
     await expect.poll(() => model.disconnects, { timeout: 5000 }).toBe(disconnectsBefore + 1);
     await expect.poll(() => editorText(page)).toBe(ORIGINAL);
     await expectSaved(page, ORIGINAL);
+  });
+
+  test("typing above the preview meanwhile: the code still lands where it belongs", async () => {
+    const page = workbench.page;
+    await placeCursorAtLine(page, 2);
+    await generate(page, "E2E-TYPE-ABOVE");
+    await expect.poll(() => editorText(page), { timeout: 30_000 }).toContain("line_1 = 1");
+    await page.keyboard.press("Control+Home");
+    await page.keyboard.type("# note");
+    await page.keyboard.press("Enter");
+    await expect.poll(() => editorText(page), { timeout: 30_000 }).toContain("line_9 = 9");
+    await expect.poll(() => page.locator(".notifications-toasts", { hasText: "Ollama" }).count(), { timeout: 30_000 }).toBe(0);
+    await expectSaved(page, `# note\nimport os\n${TEN_LINES}\ndef main():\n    pass\n`);
   });
 });
