@@ -87,6 +87,17 @@ async def test_two_chats_at_once_take_turns(start_client: StartClient):
         assert client.wire.text(token) == result["text"] != ""
 
 
+async def test_a_prompt_over_the_context_size_says_what_to_do(start_client: StartClient):
+    real_model_path()
+    client = await start_client({"backend": "embedded", "embedded": {"contextSize": 256}})
+    _, outcome = client.send_command(Command.CHAT, {"prompt": "word " * 400}, token="t")
+    with pytest.raises(JsonRpcException) as excinfo:
+        await asyncio.wait_for(outcome, 60)
+    assert excinfo.value.data["kind"] == "backendError"
+    assert "ollama.embedded.contextSize" in excinfo.value.message
+    assert (await _chat(client, "short"))["text"]
+
+
 async def test_auto_uses_the_embedded_model_without_ollama(start_client: StartClient):
     real_model_path()
     client = await start_client({"backend": "auto", "baseUrl": f"http://127.0.0.1:{free_port()}"})

@@ -189,14 +189,7 @@ class EmbeddedBackend:
             finally:
                 getattr(chunks, "close", lambda: None)()
         except Exception as exc:
-            log.exception("The embedded model failed")
-            emit(
-                BackendError(
-                    "backendError",
-                    f"The embedded model failed: {exc}. A long conversation may need a larger "
-                    "`ollama.embedded.contextSize` (or `ollama.resetConversation`).",
-                )
-            )
+            emit(_failure(exc))
             return
         emit(
             Finish(
@@ -219,6 +212,18 @@ class EmbeddedBackend:
             if llama is not None:
                 await asyncio.get_running_loop().run_in_executor(self._executor, llama.close)
         self._executor.shutdown(wait=False)
+
+
+def _failure(exc: Exception) -> BackendError:
+    """The engine's exception as an error that says what to do (call in the except block)."""
+    if "context window" in str(exc):
+        return BackendError(
+            "backendError",
+            f"The conversation does not fit the embedded model's context ({exc}): raise "
+            "`ollama.embedded.contextSize`, or start a new conversation.",
+        )
+    log.exception("The embedded model failed")
+    return BackendError("backendError", f"The embedded model failed: {exc}")
 
 
 async def _wait_for_thread(worker: asyncio.Future[None]) -> None:
