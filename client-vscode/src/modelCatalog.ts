@@ -44,6 +44,11 @@ export class ModelCatalog implements vscode.Disposable {
     }
   }
 
+  /** A request got an answer: the model server is reachable again. */
+  noteSuccess(): void {
+    if (this.healthState.state === "unreachable") this.update({ state: "ok" });
+  }
+
   /** A request failed: if the model server is unreachable, say so. */
   noteFailure(error: unknown): void {
     if (failureKind(error) === "unreachable") this.update({ state: "unreachable", message: describeError(error) });

@@ -57,6 +57,7 @@ export class ChatSession implements vscode.Disposable {
         onToken: ({ seq, kind, text }) => this.post({ type: "delta", answerId, seq, kind, text }),
       });
       this.post({ type: "answerEnd", answerId, end: { status: "done", text: result.text, thinking: result.thinking } });
+      this.models.noteSuccess();
     } catch (error) {
       const stopped = cancel.token.isCancellationRequested;
       this.post({ type: "answerEnd", answerId, end: stopped ? { status: "stopped" } : { status: "error", message: describeError(error) } });

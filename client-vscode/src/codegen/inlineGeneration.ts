@@ -72,6 +72,7 @@ export class InlineGenerator implements vscode.Disposable {
             },
           });
           const edits = result.edit.documentChanges.flatMap((change) => change.edits);
+          this.models.noteSuccess();
           if (!(await preview.commit(edits))) throw new Error("the editor rejected the generated edit");
         },
       );
