@@ -85,12 +85,14 @@ describe("inline generation", () => {
     await generate(page, "E2E-APPLY");
     const seen = new Set<string>();
     let stageSeen = false;
+    let screenshot = false;
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
       const text = await editorText(page);
       if (text.includes("def greet")) seen.add(text);
-      if (!stageSeen && (await page.locator(".notifications-toasts", { hasText: "Writing code" }).count()) > 0) {
-        stageSeen = true;
+      if (!stageSeen && (await page.locator(".notifications-toasts", { hasText: "Writing code" }).count()) > 0) stageSeen = true;
+      if (!screenshot && text.includes("message = f") && !text.includes("return message")) {
+        screenshot = true;
         mkdirSync(artifactsDir, { recursive: true });
         await page.screenshot({ path: join(artifactsDir, "codegen-preview.png") });
       }
