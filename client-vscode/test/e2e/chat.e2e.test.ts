@@ -173,4 +173,12 @@ describe("chat panel", () => {
     await answer.locator(".code-actions button", { hasText: "Insert" }).click();
     await expect.poll(() => editorText(workbench.page)).toBe(`print('inserted')\n${MAIN_PY}`);
   });
+
+  test("New chat clears the conversation and the next answer starts a new one", async () => {
+    await chat.locator("#new-chat").click();
+    await expect.poll(() => chat.locator(".message").count()).toBe(0);
+    await ask(chat, "THINK again");
+    await expect.poll(() => chat.locator(".message.assistant").last().getAttribute("data-status")).toBe("done");
+    expect(await chat.locator(".message").count()).toBe(2);
+  });
 });
