@@ -14,7 +14,7 @@ from pygls.io_ import run_async
 
 from agents.backends import BackendKind
 
-from .stdio import claim_stdout, read_stdin, write_stdout
+from .stdio import ThreadedWriter, claim_stdout, read_stdin
 
 logger = logging.getLogger(__name__)
 
@@ -97,12 +97,12 @@ def serve(overrides: dict[str, Any], *, tcp_port: int | None, log_level: str) ->
 
 
 def serve_stdio(ls: Any) -> None:
-    """pygls' stdio loop, with stdin and stdout served by the event loop (see `stdio`)."""
+    """pygls' stdio loop, with stdin read on the event loop and stdout written by a thread."""
     protocol_out = claim_stdout()
+    ls.protocol.set_writer(ThreadedWriter(protocol_out))
     ls._stop_event = stop_event = threading.Event()
 
     async def serve() -> None:
-        ls.protocol.set_writer(await write_stdout(protocol_out))
         await run_async(
             stop_event=stop_event,
             reader=await read_stdin(ls.thread_pool),

@@ -1,23 +1,25 @@
 """stdio is the protocol channel: keep stdout for frames only, and never block the loop on it.
 
-Both ends are served by the event loop itself. pygls reads stdin in a thread pool, three
-hand-offs per frame, each waiting for the GIL while the loop is busy (a burst of tokens): a
-cancel took 60-500 ms to arrive. A writer thread for stdout had the same cost per frame. On the
-loop, a frame is read or written the moment the pipe is ready; what a slow reader leaves unread
-waits in the transport's buffer, so it stalls nothing.
+pygls writes to stdout synchronously on the event loop, so a client that reads slowly would
+stall every stream and delay cancellation. `ThreadedWriter` hands frames to a writer thread
+instead; order is kept because one thread writes them all, from one queue.
+
+pygls reads stdin in a thread pool, three hand-offs per frame; while the loop is busy (a burst
+of tokens) each one waits for the GIL, and a cancel took 60-500 ms to arrive. `read_stdin`
+reads it on the event loop itself.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
+import queue
 import sys
 import threading
 from typing import Any, BinaryIO
 
-from pygls.io_ import StdinAsyncReader, StdoutWriter
+from pygls.io_ import StdinAsyncReader
 
 logger = logging.getLogger(__name__)
 
@@ -33,52 +35,39 @@ def claim_stdout() -> BinaryIO:
     return os.fdopen(protocol_fd, "wb")
 
 
-class PipeWriter:
-    """pygls' writer interface on an asyncio pipe transport.
+class ThreadedWriter:
+    """pygls' writer interface backed by a thread that does the blocking writes."""
 
-    A frame is written at once by the loop's own thread: handing it to a writer thread made it
-    wait for that thread to win the GIL from a busy loop (up to 5 ms). What a slow reader
-    leaves unread waits in the transport's buffer, so it stalls nothing.
-    """
-
-    def __init__(self, transport: asyncio.WriteTransport, closed: asyncio.Future[None]) -> None:
-        self._transport = transport
-        self._closed = closed
-        self._loop = asyncio.get_running_loop()
-        self._loop_thread = threading.get_ident()
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+        self._queue: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="lsp-stdout", daemon=True)
+        self._thread.start()
 
     def write(self, data: bytes) -> None:
-        if threading.get_ident() == self._loop_thread:
-            self._transport.write(data)
-        elif not self._loop.is_closed():  # e.g. a log record from a worker thread
-            self._loop.call_soon_threadsafe(self._transport.write, data)
+        self._queue.put(data)
 
-    async def close(self) -> None:
-        """Write what is buffered (for at most 5 s: the client may have stopped reading)."""
-        self._transport.close()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.shield(self._closed), 5)
+    def close(self) -> None:
+        """Write what is queued, then close the stream."""
+        self._queue.put(None)
+        self._thread.join(timeout=5)
+        self._stream.close()
 
-
-class _PipeClosed(asyncio.BaseProtocol):
-    def __init__(self) -> None:
-        self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        if exc is not None:
-            logger.error("The client's end of stdout is gone (%s); dropping output.", exc)
-        if not self.closed.done():
-            self.closed.set_result(None)
-
-
-async def write_stdout(stream: BinaryIO) -> PipeWriter | StdoutWriter:
-    """Frames written by the running event loop; plain writes if stdout is a regular file."""
-    loop = asyncio.get_running_loop()
-    try:
-        transport, protocol = await loop.connect_write_pipe(_PipeClosed, stream)
-    except ValueError:  # a regular file: writing to it does not block for long
-        return StdoutWriter(stream)
-    return PipeWriter(transport, protocol.closed)
+    def _run(self) -> None:
+        while True:
+            frames = [self._queue.get()]
+            # Coalesce what piled up meanwhile into one write: fewer syscalls under bursts.
+            while not self._queue.empty() and frames[-1] is not None:
+                frames.append(self._queue.get_nowait())
+            done = frames[-1] is None
+            try:
+                self._stream.write(b"".join(f for f in frames if f is not None))
+                self._stream.flush()
+            except (BrokenPipeError, ValueError, OSError) as error:
+                logger.error("The client's end of stdout is gone (%s); dropping output.", error)
+                return
+            if done:
+                return
 
 
 class PipeReader:
