@@ -183,7 +183,8 @@ export async function openWorkbench(settings: Record<string, unknown>, files: Re
     const updateSettings = async (changes: Record<string, unknown>): Promise<void> => {
       remoteSettings = { ...remoteSettings, ...changes };
       const text = JSON.stringify(remoteSettings, null, 2);
-      await runCommand(page, "Preferences: Open Remote Settings (JSON)");
+      // Its label ends with the remote's name.
+      await runCommand(page, "Preferences: Open Remote Settings (JSON)", /^Preferences: Open Remote Settings \(JSON\)/);
       await page.locator(".tab.active", { hasText: "settings.json" }).waitFor();
       const editor = page.locator(".editor-instance .monaco-editor textarea").first();
       await editor.focus();
@@ -202,8 +203,13 @@ export async function openWorkbench(settings: Record<string, unknown>, files: Re
   }
 }
 
+/** Exactly this label: "Ollama: Open Chat" must not pick "Ollama: Open Chat in Editor". */
+function exactly(text: string): RegExp {
+  return new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`);
+}
+
 /** Run a command from the command palette; a freshly installed extension's command may be missing at first. */
-export async function runCommand(page: Page, title: string): Promise<void> {
+export async function runCommand(page: Page, title: string, label = exactly(title)): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     // Escape closes the palette of a failed attempt (in an editor it would drop the selection).
     if (attempt > 1) await page.keyboard.press("Escape");
@@ -211,7 +217,7 @@ export async function runCommand(page: Page, title: string): Promise<void> {
     const input = page.locator(".quick-input-widget input");
     await input.waitFor();
     await input.fill(`>${title}`);
-    const row = page.locator(".quick-input-list .monaco-list-row", { hasText: title }).first();
+    const row = page.locator(".quick-input-list .monaco-list-row").filter({ has: page.locator(".label-name", { hasText: label }) }).first();
     try {
       await row.waitFor({ timeout: 3000 });
       await row.click();
