@@ -334,6 +334,21 @@ def _json_bytes(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
 
+_json_string = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _ollama_delta(model: str, created_at: str, kind: str, text: str) -> bytes:
+    """One thinking / content line of Ollama's stream: the bytes `_json_bytes` gives for
+    {"model", "created_at", "message": {"role", "content"[, "thinking"]}, "done": false}, from a
+    template (0.3 µs instead of 9), so that a burst is not limited by this server."""
+    quoted = _json_string(text)
+    message = f'"content":"","thinking":{quoted}' if kind == "thinking" else f'"content":{quoted}'
+    return (
+        f'{{"model":{_json_string(model)},"created_at":"{created_at}",'
+        f'"message":{{"role":"assistant",{message}}},"done":false}}\n'
+    ).encode()
+
+
 def _words(text: str) -> list[str]:
     """Split `text` into word pieces that join back to the text exactly."""
     return re.findall(r"\s*\S+|\s+$", text)
@@ -693,13 +708,10 @@ class FakeModelServer:
         created = int(time.time())
         first_event = True
 
-        def encode(kind: str, text: str) -> bytes:
+        def encode(kind: str, text: str, created_at: str) -> bytes:
             nonlocal first_event
             if api == "ollama":
-                message = {"role": "assistant", "content": ""}
-                message["thinking" if kind == "thinking" else "content"] = text
-                line = {"model": model, "created_at": _now_iso(), "message": message}
-                return _json_bytes({**line, "done": False}) + b"\n"
+                return _ollama_delta(model, created_at, kind, text)
             delta: dict[str, Any] = {}
             if first_event:
                 delta["role"] = "assistant"
@@ -758,7 +770,9 @@ class FakeModelServer:
             if sent == len(pieces):
                 break
             kind, text = pieces[sent]
-            unsent.append(encode(kind, text))
+            if not unsent:  # one clock reading per write
+                created_at = _now_iso()
+            unsent.append(encode(kind, text, created_at))
             if len(unsent) == script.lines_per_write or sent + 1 == len(pieces):
                 await send(b"".join(unsent))
                 record.chunk_times += [time.perf_counter()] * len(unsent)
