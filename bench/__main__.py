@@ -33,7 +33,8 @@ SECTIONS = (
 
 NOTES = """\
 Baseline: a plain httpx client reading the same fake model server (Ollama's NDJSON API over
-loopback) with the same cadence, in the same run, samples alternating with ollama-lsp's.
+loopback, in a process of its own like Ollama) with the same cadence, in the same run, samples
+alternating with ollama-lsp's. Both clients live in the benchmark's process.
 Latencies are p50 / p99 in ms; overhead = ollama-lsp minus baseline at each. Token latency: from the
 fake server completing a chunk's write to the client parsing the frame that carries it. Cancel:
 from the client writing the cancel (the baseline: closing the HTTP response) to the fake server
