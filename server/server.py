@@ -342,7 +342,7 @@ async def chat(ls: OllamaLanguageServer, call: CommandCall) -> Any:
             conversation_id=turn.conversation_id,
             text=answer.text,
             thinking=answer.thinking,
-            model=turn.model,
+            model=answer.finish.model or turn.model,
             done_reason=answer.finish.done_reason,
             usage=Usage(answer.finish.prompt_tokens, answer.finish.completion_tokens),
             timings=Timings(

@@ -47,6 +47,7 @@ async def test_chat_streams_token_batches(start_client: StartClient):
     # flushIntervalMs 0: every token is its own batch, and usage counts them.
     assert result["usage"]["completionTokens"] == len(batches)
     assert result["doneReason"] in ("stop", "length")
+    assert result["model"] == real_model_path().stem  # what answered, not the setting
     assert client.wire.progress("t")[-1] == {"kind": "end", "message": "Done"}
 
 

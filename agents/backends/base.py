@@ -48,6 +48,8 @@ class Finish:
     done_reason: Literal["stop", "length"]
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+    #: The model that really answered, when it is not the one asked for (the embedded one).
+    model: str | None = None
 
 
 StreamEvent = Delta | Finish

@@ -195,6 +195,7 @@ class EmbeddedBackend:
             Finish(
                 done_reason="length" if finish_reason == "length" else "stop",
                 completion_tokens=completion_tokens,
+                model=self.model_path.stem,
             )
         )
 
