@@ -123,6 +123,14 @@ class ModelBackend(Protocol):
     async def aclose(self) -> None: ...
 
 
+def rename_options(options: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    """The options a backend knows, under its own names (`names`: protocol name → its name);
+    the others are ignored."""
+    return {
+        names[key]: value for key, value in options.items() if key in names and value is not None
+    }
+
+
 async def read_with_deadlines(pieces: AsyncIterator[str], timeouts: Timeouts) -> AsyncIterator[str]:
     """Yield `pieces`, enforcing the first-chunk and the idle timeouts.
 

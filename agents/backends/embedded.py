@@ -28,6 +28,7 @@ from .base import (
     Finish,
     ModelInfo,
     StreamEvent,
+    rename_options,
 )
 
 log = logging.getLogger(__name__)
@@ -54,11 +55,7 @@ _OPTION_NAMES = {
 
 def llama_options(options: dict[str, Any]) -> dict[str, Any]:
     """The options llama-cpp-python knows, under its names; the others are ignored."""
-    return {
-        _OPTION_NAMES[key]: value
-        for key, value in options.items()
-        if key in _OPTION_NAMES and value is not None
-    }
+    return rename_options(options, _OPTION_NAMES)
 
 
 def cache_dir() -> Path:

@@ -25,6 +25,7 @@ from .base import (
     Finish,
     ModelInfo,
     StreamEvent,
+    rename_options,
 )
 from .lines import read_lines
 
@@ -47,11 +48,7 @@ _OPTION_NAMES = {
 
 def openai_options(options: dict[str, Any]) -> dict[str, Any]:
     """The options the OpenAI API knows, under its names; the others are ignored."""
-    return {
-        _OPTION_NAMES[key]: value
-        for key, value in options.items()
-        if key in _OPTION_NAMES and value is not None
-    }
+    return rename_options(options, _OPTION_NAMES)
 
 
 def v1_base(base_url: str) -> str:
