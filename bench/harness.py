@@ -37,7 +37,7 @@ class Samples:
 FULL = Samples(
     first_token=200,
     inter_token=4,
-    burst=7,
+    burst=15,
     cancel=30,
     concurrency=3,
     chats_in_a_row=200,
