@@ -101,7 +101,8 @@ class LspChats:
         return self.client.notify(method, {"token": answer.token})
 
     def _on_notification(self, method: str, params: Any, at: float) -> None:
-        answer = self.answers.get(params.get("token")) if isinstance(params, dict) else None
+        token = params.get("token") if isinstance(params, dict) else None
+        answer = self.answers.get(token) if isinstance(token, str) else None
         if answer is None:
             return
         if answer.done is not None and answer.done.done():

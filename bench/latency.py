@@ -13,7 +13,7 @@ import asyncio
 import attrs
 
 from bench.answers import LspChats, until
-from bench.harness import SIDES, Bench, lsp_settings, ms
+from bench.harness import SIDES, Bench, Side, lsp_settings, ms
 from bench.report import Limit, Row, latency_row
 from tests.fake_model_server import Script
 
@@ -52,7 +52,7 @@ async def inter_token(bench: Bench) -> list[Row]:
             latencies: dict[str, list[float]] = {"baseline": [], "unbatched": [], "lsp": []}
             for n in range(bench.samples.inter_token):
                 for name, latency in latencies.items():
-                    side = "baseline" if name == "baseline" else "lsp"
+                    side: Side = "baseline" if name == "baseline" else "lsp"
                     lsp = unbatched if name == "unbatched" else bench.lsp
                     prompt = f"cadence {cadence_ms} {n} {name}"
                     answer, written = await bench.chat(side, prompt, "".join(chunks), lsp)
@@ -109,7 +109,7 @@ async def cancel(bench: Bench) -> list[Row]:
     for case in CANCEL_CASES:
         bench.fake.script(case.script)
         expected = "".join(case.script.chunks)
-        latencies: dict[str, list[float]] = {"baseline": []} | {m: [] for m in CANCEL_METHODS}
+        latencies: dict[str, list[float]] = {name: [] for name in ("baseline", *CANCEL_METHODS)}
         for n in range(bench.samples.cancel):
             for method, latency in latencies.items():
                 prompt = f"cancel {case.name} {n} {method}"

@@ -96,7 +96,7 @@ async def _simultaneous(bench: Bench, side: Side, expected: dict[int, str], labe
     return started, answers
 
 
-def _whole_row(what: str, whole: dict[str, int], answers: int) -> Row:
+def _whole_row(what: str, whole: dict[Side, int], answers: int) -> Row:
     return Row(
         f"{what}: answers whole, none lost or mixed",
         f"{whole['baseline']}/{answers}",
