@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import sys
 import threading
 from typing import Any, get_args
 
-from pygls.io_ import run_async
-
 from agents.backends import BackendKind
-
-from .stdio import ThreadedWriter, claim_stdout, read_stdin
 
 logger = logging.getLogger(__name__)
 
@@ -85,9 +82,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def serve(overrides: dict[str, Any], *, tcp_port: int | None, log_level: str) -> None:
+    # Importing pygls defines ~600 lsprotocol classes: collections during that free nothing
+    # and cost start-up time. What the imports made is frozen out of later collections too.
+    gc.disable()
     from .logs import setup_logging
     from .server import create_server
 
+    gc.freeze()
+    gc.enable()
     ls = create_server(overrides)
     setup_logging(ls, log_level)
     if tcp_port is not None:
@@ -98,6 +100,10 @@ def serve(overrides: dict[str, Any], *, tcp_port: int | None, log_level: str) ->
 
 def serve_stdio(ls: Any) -> None:
     """pygls' stdio loop, with stdin read on the event loop and stdout written by a thread."""
+    from pygls.io_ import run_async
+
+    from .stdio import ThreadedWriter, claim_stdout, read_stdin
+
     protocol_out = claim_stdout()
     ls.protocol.set_writer(ThreadedWriter(protocol_out))
     ls._stop_event = stop_event = threading.Event()

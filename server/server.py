@@ -13,7 +13,6 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from lsprotocol import types as lsp
@@ -25,6 +24,7 @@ from agents.backends import BackendError, ModelBackend, create_backend
 from agents.chat import ChatAgent, ChatTurn, Snippet
 from agents.codegen import CodegenJob, fit_code, surrounding_code
 
+from . import __version__
 from .codegen import apply_edit, document_edit, run_workflow
 from .config import Settings, parse_settings
 from .documents import Document, Documents, PositionError, uri_to_path
@@ -50,10 +50,6 @@ from .requests import CommandCall, RunningRequests
 
 logger = logging.getLogger(__name__)
 
-try:
-    __version__ = version("ollama-lsp")
-except PackageNotFoundError:  # running from a source tree
-    __version__ = "0.0.0"
 
 CommandHandler = Callable[["OllamaLanguageServer", CommandCall], Awaitable[Any]]
 COMMANDS: dict[str, CommandHandler] = {}
