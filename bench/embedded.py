@@ -19,10 +19,10 @@ import statistics
 import time
 from typing import Any
 
-from agents.backends.base import EmbeddedConfig
-from agents.backends.embedded import llama_options, model_path
+from ollama_lsp.agents.backends.base import EmbeddedConfig
+from ollama_lsp.agents.backends.embedded import llama_options, model_path
 from bench.rawclient import RawLspClient
-from server.config import ChatSettings
+from ollama_lsp.server.config import ChatSettings
 
 QUESTIONS = (
     "explain this regex: ^a+b?$",

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-SERVER_COMMAND = [sys.executable, "-m", "server", "--log-level", "WARNING"]
+SERVER_COMMAND = [sys.executable, "-m", "ollama_lsp.server", "--log-level", "WARNING"]
 
 Notification = Callable[[str, Any, float], None]
 

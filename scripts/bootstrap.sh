@@ -11,4 +11,4 @@ if [ ! -x "$root/.venv/bin/python" ]; then
 fi
 echo "==> installing ollama-lsp${extras:+[$extras]} into .venv" >&2
 "$root/.venv/bin/pip" install -q -e "$root${extras:+[$extras]}" 2>&1 | grep -v "^WARNING: Location" >&2 || true
-"$root/.venv/bin/python" -c "import server, agents" # fails loudly if the install did not work
+"$root/.venv/bin/python" -c "import ollama_lsp.server, ollama_lsp.agents" # fails loudly if the install did not work

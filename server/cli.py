@@ -11,7 +11,7 @@ import sys
 import threading
 from typing import Any, get_args
 
-from agents.backends import BackendKind
+from ollama_lsp.agents.backends import BackendKind
 
 logger = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ import attrs
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException
 
-from agents.backends import ModelBackend
-from agents.codegen import CodegenJob, NoCodeError, load_workflow
+from ollama_lsp.agents.backends import ModelBackend
+from ollama_lsp.agents.codegen import CodegenJob, NoCodeError, load_workflow
 
 from .protocol import RequestFailed
 from .streaming import TokenStream

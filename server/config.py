@@ -12,8 +12,8 @@ from typing import Any
 
 import attrs
 
-from agents.backends import BackendKind
-from agents.backends.base import BackendConfig, EmbeddedConfig, Timeouts, core_count
+from ollama_lsp.agents.backends import BackendKind
+from ollama_lsp.agents.backends.base import BackendConfig, EmbeddedConfig, Timeouts, core_count
 
 from .structure import ParamsError, camel, structure
 

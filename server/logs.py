@@ -46,5 +46,5 @@ def setup_logging(ls: Any, level: str) -> None:
     logging.getLogger("pygls").setLevel(logging.WARNING)
     editor = EditorLogHandler(ls)
     editor.setFormatter(logging.Formatter("%(name)s: %(message)s"))
-    for name in ("server", "agents"):
+    for name in ("ollama_lsp",):
         logging.getLogger(name).addHandler(editor)

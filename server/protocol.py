@@ -14,7 +14,7 @@ import attrs
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcRequestCancelled
 
-from agents.backends.base import DeltaKind, ErrorKind
+from ollama_lsp.agents.backends.base import DeltaKind, ErrorKind
 
 from .structure import ParamsError, structure, unstructure
 

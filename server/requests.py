@@ -17,7 +17,7 @@ from typing import Any
 
 import attrs
 
-from agents.backends.base import BackendError
+from ollama_lsp.agents.backends.base import BackendError
 
 from .protocol import RequestCancelled, RequestFailed
 from .streaming import Notify, TokenStream

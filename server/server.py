@@ -20,9 +20,9 @@ from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, lsp_method
 
-from agents.backends import BackendError, ModelBackend, create_backend
-from agents.chat import ChatAgent, ChatTurn, Snippet
-from agents.codegen import CodegenJob, fit_code, surrounding_code
+from ollama_lsp.agents.backends import BackendError, ModelBackend, create_backend
+from ollama_lsp.agents.chat import ChatAgent, ChatTurn, Snippet
+from ollama_lsp.agents.codegen import CodegenJob, fit_code, surrounding_code
 
 from . import __version__
 from .codegen import apply_edit, document_edit, run_workflow

@@ -67,7 +67,7 @@ class TerminalClient:
     async def start(self) -> None:
         # Its own session: Ctrl-C in the terminal must reach us, not kill the server.
         await self._client.start_io(
-            sys.executable, "-m", "server", *self._server_args, start_new_session=True
+            sys.executable, "-m", "ollama_lsp.server", *self._server_args, start_new_session=True
         )
         self._stderr_drain = asyncio.ensure_future(self._drain_server_stderr())
         cwd = Path.cwd()

@@ -20,8 +20,8 @@ import attrs
 import httpx
 import pytest
 
-from agents.backends.base import EmbeddedConfig
-from agents.backends.embedded import model_path, unavailable_reason
+from ollama_lsp.agents.backends.base import EmbeddedConfig
+from ollama_lsp.agents.backends.embedded import model_path, unavailable_reason
 
 #: A short answer, reproducible.
 SHORT = {"temperature": 0, "seed": 7, "numPredict": 40}

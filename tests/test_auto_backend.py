@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from agents.backends import (
+from ollama_lsp.agents.backends import (
     AutoBackend,
     BackendConfig,
     BackendError,

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from agents.backends import (
+from ollama_lsp.agents.backends import (
     BackendConfig,
     BackendError,
     ChatRequest,
@@ -31,7 +31,7 @@ from agents.backends import (
     Timeouts,
     create_backend,
 )
-from agents.backends.openai import _StreamState, v1_base
+from ollama_lsp.agents.backends.openai import _StreamState, v1_base
 from tests.fake_model_server import FakeModelServer, Script
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -180,7 +180,7 @@ async def test_malformed_line_is_skipped(
     backend: ModelBackend, server: FakeModelServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     server.script(Script(chunks=["a", "b", "c"], garbage_after=1))
-    with caplog.at_level(logging.WARNING, logger="agents.backends"):
+    with caplog.at_level(logging.WARNING, logger="ollama_lsp.agents.backends"):
         events = await collect(backend)
     assert text_of(events) == "abc"
     assert isinstance(events[-1], Finish)

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from pygls.exceptions import JsonRpcException
 
-from server.protocol import REQUEST_CANCELLED, Command
+from ollama_lsp.server.protocol import REQUEST_CANCELLED, Command
 from tests.fake_model_server import FakeModelServer, Script
 from tests.lsp_helpers import OllamaClient, StartClient
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from lsprotocol import types as lsp
 
-from server.protocol import Command
+from ollama_lsp.server.protocol import Command
 from tests.fake_model_server import FakeModelServer, Script
 from tests.lsp_helpers import StartClient
 

@@ -7,7 +7,7 @@ import socket
 import pytest
 from pygls.exceptions import JsonRpcException
 
-from server.protocol import INVALID_PARAMS, REQUEST_FAILED, Command
+from ollama_lsp.server.protocol import INVALID_PARAMS, REQUEST_FAILED, Command
 from tests.fake_model_server import FakeModelServer, Script
 from tests.lsp_helpers import OllamaClient, StartClient, wait_until
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from lsprotocol import types as lsp
 
-from server.protocol import Command
+from ollama_lsp.server.protocol import Command
 from tests.fake_model_server import FakeModelServer, Script
 from tests.lsp_helpers import StartClient
 

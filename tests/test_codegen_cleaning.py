@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agents.codegen.cleaning import CodeExtractor, extract_code, fit_code, strip_prose
+from ollama_lsp.agents.codegen.cleaning import CodeExtractor, extract_code, fit_code, strip_prose
 
 #: (model answer, document language, expected code)
 ANSWERS = [

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from agents.backends import BackendConfig, BackendError, OllamaBackend
-from agents.codegen import CodegenJob, NoCodeError, load_workflow
-from agents.codegen.prompts import CODE_TASK, PLAN_TASK, REVIEW_TASK, REVISE_TASK, parse_verdict
+from ollama_lsp.agents.backends import BackendConfig, BackendError, OllamaBackend
+from ollama_lsp.agents.codegen import CodegenJob, NoCodeError, load_workflow
+from ollama_lsp.agents.codegen.prompts import CODE_TASK, PLAN_TASK, REVIEW_TASK, REVISE_TASK, parse_verdict
 from tests.fake_model_server import FakeModelServer, Script
 
 
@@ -138,7 +138,7 @@ def test_verdict(review: str, problems: list[str]):
 
 @pytest.mark.parametrize("review", ["Looks good to me!", "", "PROBLEMS:"])
 def test_anything_else_counts_as_approval_and_is_logged(review: str, caplog):
-    with caplog.at_level(logging.WARNING, logger="agents.codegen.prompts"):
+    with caplog.at_level(logging.WARNING, logger="ollama_lsp.agents.codegen.prompts"):
         assert parse_verdict(review) == []
     assert caplog.records
 
@@ -146,8 +146,8 @@ def test_anything_else_counts_as_approval_and_is_logged(review: str, caplog):
 def test_starting_the_server_does_not_import_langgraph():
     """LangGraph is imported on first use, off the event loop: never at spawn or initialize."""
     check = (
-        "import sys, server.cli, server.server; "
-        "server.server.create_server(); "
+        "import sys, ollama_lsp.server.cli, ollama_lsp.server.server; "
+        "ollama_lsp.server.server.create_server(); "
         "sys.exit(any(name.startswith('langgraph') for name in sys.modules))"
     )
     assert subprocess.run([sys.executable, "-c", check], timeout=60).returncode == 0

@@ -7,7 +7,7 @@ import asyncio
 
 from lsprotocol import types as lsp
 
-from server.protocol import Command
+from ollama_lsp.server.protocol import Command
 from tests.lsp_helpers import StartClient
 from tests.real_model import SHORT, real_model_path
 from tests.test_generate_code import apply, code_text, lsp_range, open_document, stage_reports

@@ -9,7 +9,7 @@ import pytest
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException
 
-from server.protocol import REQUEST_CANCELLED, REQUEST_FAILED, Command
+from ollama_lsp.server.protocol import REQUEST_CANCELLED, REQUEST_FAILED, Command
 from tests.lsp_helpers import OllamaClient, StartClient
 from tests.real_model import (
     BUSY_CORES,

@@ -8,7 +8,7 @@ import asyncio
 import pytest
 from pygls.exceptions import JsonRpcException
 
-from server.protocol import REQUEST_CANCELLED, Command
+from ollama_lsp.server.protocol import REQUEST_CANCELLED, Command
 from tests.lsp_helpers import OllamaClient, StartClient, wait_until
 from tests.real_model import (
     BUSY_CORES,

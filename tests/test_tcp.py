@@ -18,7 +18,7 @@ async def test_tcp_mode_streams_a_chat(fake: FakeModelServer):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     server = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "server", "--tcp", str(port), "--base-url", fake.base_url,
+        sys.executable, "-m", "ollama_lsp.server", "--tcp", str(port), "--base-url", fake.base_url,
         "--model", "test-model", stderr=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
     client = OllamaClient()

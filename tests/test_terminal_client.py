@@ -15,7 +15,7 @@ WORDS = [f"word{i} " for i in range(40)]
 
 async def _spawn(fake: FakeModelServer, *args: str, base_url: str | None = None):
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "server", "chat", *args,
+        sys.executable, "-m", "ollama_lsp.server", "chat", *args,
         "--base-url", base_url or fake.base_url, "--model", "test-model",
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,

@@ -16,7 +16,7 @@ SOURCE = "def parse(s):\n    return s\n\n\ndef other():\n    pass\n"
 
 async def _spawn(fake: FakeModelServer, cwd: Path, *args: str):
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "server", "generate", *args,
+        sys.executable, "-m", "ollama_lsp.server", "generate", *args,
         "--base-url", fake.base_url, "--model", "test-model",
         cwd=cwd,
         stdout=asyncio.subprocess.PIPE,

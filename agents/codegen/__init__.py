@@ -11,7 +11,7 @@ import importlib
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-from agents.backends.base import ModelBackend
+from ollama_lsp.agents.backends.base import ModelBackend
 
 from .cleaning import NoCodeError, fit_code
 from .job import CodegenJob, surrounding_code
@@ -28,7 +28,7 @@ async def load_workflow() -> StreamCodegen:
     """
     global _loaded
     if _loaded is None:
-        module = await asyncio.to_thread(importlib.import_module, "agents.codegen.graph")
+        module = await asyncio.to_thread(importlib.import_module, "ollama_lsp.agents.codegen.graph")
         _loaded = module.stream_codegen
     return _loaded
 

@@ -27,7 +27,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 
-from agents.backends.base import BackendError, ChatRequest, Finish, Message, ModelBackend
+from ollama_lsp.agents.backends.base import BackendError, ChatRequest, Finish, Message, ModelBackend
 
 from . import prompts
 from .cleaning import CodeExtractor, NoCodeError

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from agents.backends.base import Message
+from ollama_lsp.agents.backends.base import Message
 
 from .job import CodegenJob
 
