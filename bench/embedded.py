@@ -19,9 +19,9 @@ import statistics
 import time
 from typing import Any
 
+from bench.rawclient import RawLspClient
 from ollama_lsp.agents.backends.base import EmbeddedConfig
 from ollama_lsp.agents.backends.embedded import llama_options, model_path
-from bench.rawclient import RawLspClient
 from ollama_lsp.server.config import ChatSettings
 
 QUESTIONS = (

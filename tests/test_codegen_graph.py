@@ -14,7 +14,13 @@ import pytest_asyncio
 
 from ollama_lsp.agents.backends import BackendConfig, BackendError, OllamaBackend
 from ollama_lsp.agents.codegen import CodegenJob, NoCodeError, load_workflow
-from ollama_lsp.agents.codegen.prompts import CODE_TASK, PLAN_TASK, REVIEW_TASK, REVISE_TASK, parse_verdict
+from ollama_lsp.agents.codegen.prompts import (
+    CODE_TASK,
+    PLAN_TASK,
+    REVIEW_TASK,
+    REVISE_TASK,
+    parse_verdict,
+)
 from tests.fake_model_server import FakeModelServer, Script
 
 
