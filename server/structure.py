@@ -1,8 +1,10 @@
-"""JSON ⇄ attrs classes, with errors that name the offending field.
+"""JSON ⇄ attrs classes, with errors that name the offending field: the one reader of both
+command arguments (strict) and settings (forgiving, `structure_onto`).
 
 cattrs' errors do not say which field of a client's object is wrong, and pygls ignores Python
 defaults when it structures command arguments; this small structurer does both right. Wire
 names are the camelCase of the attribute names; unknown keys are ignored (forward compatible).
+A field's metadata may set `minimum` (a number's smallest value) and `secret` (never shown).
 """
 
 from __future__ import annotations
@@ -38,6 +40,16 @@ _JSON_TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool:
 def structure(cls: type[T], value: Any, path: str = "") -> T:
     """Build `cls` from JSON `value`, raising `ParamsError` at the first mismatch."""
     return typing.cast(T, _structure(cls, value, path))
+
+
+def structure_onto(base: T, value: Any, path: str, problems: list[str]) -> T:
+    """`base` with the values given in JSON object `value`: absent keys keep their value from
+    `base`, and so do bad ones, each adding one readable sentence to `problems`."""
+    try:
+        return typing.cast(T, _structure_attrs(type(base), value, path, base, problems))
+    except ParamsError as error:
+        problems.append(f"{error}; keeping the current values.")
+        return base
 
 
 def _structure(tp: Any, value: Any, path: str) -> Any:
@@ -85,7 +97,11 @@ def _structure(tp: Any, value: Any, path: str) -> Any:
     raise TypeError(f"cannot structure {tp!r}")  # a programming error, not the client's
 
 
-def _structure_attrs(cls: type, value: Any, path: str) -> Any:
+def _structure_attrs(
+    cls: type, value: Any, path: str, base: Any = None, problems: list[str] | None = None
+) -> Any:
+    """An attrs instance from a JSON object; with `problems`, a bad field is reported there and
+    keeps its value from `base` instead of failing the whole object."""
     if not isinstance(value, dict):
         raise ParamsError(path, "must be an object")
     hints = typing.get_type_hints(cls)
@@ -93,14 +109,45 @@ def _structure_attrs(cls: type, value: Any, path: str) -> Any:
     for field in attrs.fields(cls):
         key = camel(field.name)
         field_path = f"{path}.{key}" if path else key
-        if key in value:
-            kwargs[field.name] = _structure(hints[field.name], value[key], field_path)
-        elif field.default is attrs.NOTHING:
-            raise ParamsError(field_path, "is required")
+        if key not in value:
+            if base is None and field.default is attrs.NOTHING:
+                raise ParamsError(field_path, "is required")
+            continue
+        current = None if base is None else getattr(base, field.name)
+        try:
+            if problems is not None and attrs.has(hints[field.name]):
+                kwargs[field.name] = _structure_attrs(
+                    hints[field.name], value[key], field_path, current, problems
+                )
+            else:
+                given = _structure(hints[field.name], value[key], field_path)
+                kwargs[field.name] = _checked(field, given, field_path)
+        except ParamsError as error:
+            if problems is None:
+                raise
+            problems.append(f"{error}; keeping {_shown(field, current)}.")
+    if base is not None:
+        return attrs.evolve(base, **kwargs)
     try:
         return cls(**kwargs)
     except ValueError as error:  # lsprotocol's validators, e.g. a negative line number
         raise ParamsError(path, f"is invalid: {error}") from None
+
+
+def _checked(field: attrs.Attribute, value: Any, path: str) -> Any:  # type: ignore[type-arg]
+    minimum = field.metadata.get("minimum")
+    if minimum is not None and value < minimum:
+        raise ParamsError(path, f"must be at least {minimum:g}")
+    return value
+
+
+def _shown(field: attrs.Attribute, value: Any) -> str:  # type: ignore[type-arg]
+    """How a kept value is named in a message: secrets and whole sections never verbatim."""
+    if value is None:
+        return "it unset"
+    if field.metadata.get("secret") or attrs.has(type(value)):
+        return "its current value"
+    return repr(value)
 
 
 def unstructure(value: Any) -> Any:

@@ -71,13 +71,21 @@ class BackendError(Exception):
         self.message = message
 
 
+def at_least(minimum: float) -> dict[str, float]:
+    """Field metadata: the smallest value a setting accepts (the settings reader enforces it,
+    naming the key; construction does not, so a backend may shorten a deadline it runs down)."""
+    return {"minimum": minimum}
+
+
 @attrs.frozen
 class Timeouts:
-    connect_s: float = 5.0
+    """`ollama.timeouts`: how long to wait for the model server."""
+
+    connect_s: float = attrs.field(default=5.0, metadata=at_least(0.1))
     #: Wait for the first chunk of the answer: a model may take minutes to load.
-    first_token_s: float = 600.0
+    first_token_s: float = attrs.field(default=600.0, metadata=at_least(0.1))
     #: Longest silence between two chunks once the answer has started.
-    idle_s: float = 120.0
+    idle_s: float = attrs.field(default=120.0, metadata=at_least(0.1))
 
 
 def core_count() -> int:
@@ -87,21 +95,28 @@ def core_count() -> int:
 
 @attrs.frozen
 class EmbeddedConfig:
-    """The in-process model of the `embedded` backend."""
+    """`ollama.embedded`: the in-process model of the `embedded` backend."""
 
-    #: A GGUF file; empty means the default model in the cache folder.
+    #: A GGUF file; empty means the default SmolLM2-135M-Instruct fetched by the setup script.
     model_path: str = ""
-    threads: int = attrs.field(factory=core_count)
+    #: CPU threads for llama.cpp (default: the cores this process may use).
+    threads: int = attrs.field(factory=core_count, metadata=at_least(1))
     #: Tokens of prompt and answer together (history and context snippets count).
-    context_size: int = 4096
+    context_size: int = attrs.field(default=4096, metadata=at_least(256))
+
+
+#: Size of the one HTTP connection pool of a backend (`ollama.limits.maxConnections`).
+DEFAULT_MAX_CONNECTIONS = 16
 
 
 @attrs.frozen
 class BackendConfig:
+    """What a backend is built from: the settings that concern the model server, resolved."""
+
     base_url: str
     api_key: str | None = attrs.field(default=None, repr=False)
     timeouts: Timeouts = Timeouts()
-    max_connections: int = 16
+    max_connections: int = DEFAULT_MAX_CONNECTIONS
     embedded: EmbeddedConfig = EmbeddedConfig()
 
 
