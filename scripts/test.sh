@@ -8,6 +8,8 @@ bash scripts/setup-embedded.sh "test,llama-server"
 echo "==> ruff" >&2
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+echo "==> mypy" >&2
+bash scripts/typecheck.sh
 echo "==> pytest" >&2
 .venv/bin/pytest -q "$@"
 echo "==> benchmarks, quick: they run and their invariants hold" >&2
