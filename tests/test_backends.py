@@ -152,6 +152,17 @@ async def test_utf8_split_across_tcp_reads_reassembles(
     assert isinstance(events[-1], Finish)
 
 
+async def test_unicode_line_separators_inside_a_token(
+    backend: ModelBackend, server: FakeModelServer
+) -> None:
+    """JSON may carry them raw (llama.cpp's server does): they do not end a line."""
+    chunks = ["a\u2028b", " c\x85d", " e\u2029"]
+    server.script(Script(chunks=chunks))
+    events = await collect(backend)
+    assert text_of(events) == "".join(chunks)
+    assert isinstance(events[-1], Finish)
+
+
 async def test_thinking_deltas_kept_apart(backend: ModelBackend, server: FakeModelServer) -> None:
     server.script(Script(thinking=["Let me ", "think."], chunks=["The ", "answer."]))
     events = await collect(backend)
