@@ -1,7 +1,7 @@
 """What the HTTP backends share: one pooled client, the deadlines, the errors, the stream loop.
 
 A backend on top of `HTTPBackend` holds only its dialect (see `ollama.py`, `openai.py`): its
-URLs, its request body, an `AnswerParser` for its stream's lines, its model list, and the
+paths, its request body, an `AnswerParser` for its stream's lines, its model list, and the
 messages that name its server.
 """
 
@@ -59,10 +59,15 @@ class HTTPBackend(ABC):
     dropped_message: str
     #: The media types of the stream and of the errors.
     accept: str
+    #: The paths of the chat stream and of the model list, under `api_base`.
+    chat_path: str
+    models_path: str
 
     def __init__(self, config: BackendConfig) -> None:
         self.config = config
         self.base_url = config.base_url.rstrip("/")
+        #: Where the API's paths start.
+        self.api_base = self.base_url
         headers = {"Accept": self.accept}
         if config.api_key:
             headers["Authorization"] = f"Bearer {config.api_key}"
@@ -78,14 +83,6 @@ class HTTPBackend(ABC):
         )
 
     # --- the dialect -----------------------------------------------------------------------
-
-    @property
-    @abstractmethod
-    def chat_url(self) -> str: ...
-
-    @property
-    @abstractmethod
-    def models_url(self) -> str: ...
 
     @abstractmethod
     def _body(self, request: ChatRequest) -> dict[str, Any]:
@@ -134,9 +131,6 @@ class HTTPBackend(ABC):
             f"{exc.__class__.__name__}: {exc or 'no details'}.",
         )
 
-    def _dropped(self) -> BackendError:
-        return BackendError("streamDropped", self.dropped_message)
-
     # --- chat ------------------------------------------------------------------------------
 
     async def stream_chat(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
@@ -166,7 +160,7 @@ class HTTPBackend(ABC):
                 raise self._http_error(exc, "the answer") from None
             finish = parser.finish()
             if finish is None:
-                raise self._dropped()
+                raise BackendError("streamDropped", self.dropped_message)
             if parser.complete:
                 await _drain(lines)
         yield finish
@@ -180,7 +174,9 @@ class HTTPBackend(ABC):
         try:
             async with asyncio.timeout(first_token_s):
                 response = await stack.enter_async_context(
-                    self._client.stream("POST", self.chat_url, json=self._body(request))
+                    self._client.stream(
+                        "POST", self.api_base + self.chat_path, json=self._body(request)
+                    )
                 )
                 if response.status_code != 200:
                     raise self._status_error(
@@ -201,7 +197,9 @@ class HTTPBackend(ABC):
 
     async def list_models(self) -> list[ModelInfo]:
         try:
-            response = await self._client.get(self.models_url, timeout=self._list_timeout)
+            response = await self._client.get(
+                self.api_base + self.models_path, timeout=self._list_timeout
+            )
         except httpx.HTTPError as exc:
             raise self._http_error(exc, "listing the models") from None
         if response.status_code != 200:

@@ -41,14 +41,8 @@ class OllamaBackend(HTTPBackend):
         "been restarted). Try again; check the Ollama logs if it keeps happening."
     )
     accept = "application/x-ndjson, application/json"
-
-    @property
-    def chat_url(self) -> str:
-        return f"{self.base_url}/api/chat"
-
-    @property
-    def models_url(self) -> str:
-        return f"{self.base_url}/api/tags"
+    chat_path = "/api/chat"
+    models_path = "/api/tags"
 
     def _body(self, request: ChatRequest) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -92,7 +86,7 @@ class OllamaBackend(HTTPBackend):
     def _not_a_model_list(self, exc: Exception) -> BackendError:
         return BackendError(
             "backendError",
-            f"Ollama at {self.base_url} answered /api/tags with something that is not a "
+            f"Ollama at {self.base_url} answered {self.models_path} with something that is not a "
             f"model list ({exc}) — {_WRONG_SERVER}",
         )
 

@@ -49,18 +49,12 @@ class OpenAIBackend(HTTPBackend):
         "restarted). Try again; check the server's logs if it keeps happening."
     )
     accept = "text/event-stream, application/json"
+    chat_path = "/chat/completions"
+    models_path = "/models"
 
     def __init__(self, config: BackendConfig) -> None:
         super().__init__(config)
         self.api_base = v1_base(config.base_url)
-
-    @property
-    def chat_url(self) -> str:
-        return f"{self.api_base}/chat/completions"
-
-    @property
-    def models_url(self) -> str:
-        return f"{self.api_base}/models"
 
     def _body(self, request: ChatRequest) -> dict[str, Any]:
         return {
@@ -107,8 +101,8 @@ class OpenAIBackend(HTTPBackend):
     def _not_a_model_list(self, exc: Exception) -> BackendError:
         return BackendError(
             "backendError",
-            f"The server at {self.base_url} answered {self.models_url} with something "
-            f"that is not a model list ({exc}) — check `ollama.baseUrl`.",
+            f"The server at {self.base_url} answered {self.api_base}{self.models_path} with "
+            f"something that is not a model list ({exc}) — check `ollama.baseUrl`.",
         )
 
 
