@@ -1,5 +1,8 @@
 """Model backends: one small interface (`base`), one module per kind of model server.
 
+The HTTP ones (`ollama`, `openai`) hold only their dialect; what they share (client, deadlines,
+errors, the stream loop) is `http.HTTPBackend`, and `lines` splits their streams into lines.
+
 The backends load on first use: they bring httpx, which the server does not need to answer
 `initialize` (start-up time).
 """
