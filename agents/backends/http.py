@@ -85,8 +85,9 @@ class HTTPBackend(ABC):
     # --- the dialect -----------------------------------------------------------------------
 
     @abstractmethod
-    def _body(self, request: ChatRequest) -> dict[str, Any]:
-        """The JSON body that asks for `request` as a stream."""
+    def _extra_body(self, request: ChatRequest) -> dict[str, Any]:
+        """The request body besides the model, the messages and `stream`: the generation
+        options under this API's names, and whatever else the API wants."""
 
     @abstractmethod
     def _parser(self) -> AnswerParser:
@@ -164,6 +165,14 @@ class HTTPBackend(ABC):
             if parser.complete:
                 await _drain(lines)
         yield finish
+
+    def _body(self, request: ChatRequest) -> dict[str, Any]:
+        return {
+            "model": request.model,
+            "messages": [{"role": m.role, "content": m.content} for m in request.messages],
+            "stream": True,
+            **self._extra_body(request),
+        }
 
     async def _open_stream(
         self, stack: contextlib.AsyncExitStack, request: ChatRequest

@@ -44,16 +44,9 @@ class OllamaBackend(HTTPBackend):
     chat_path = "/api/chat"
     models_path = "/api/tags"
 
-    def _body(self, request: ChatRequest) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "model": request.model,
-            "messages": [{"role": m.role, "content": m.content} for m in request.messages],
-            "stream": True,
-        }
+    def _extra_body(self, request: ChatRequest) -> dict[str, Any]:
         options = ollama_options(request.options)
-        if options:
-            body["options"] = options
-        return body
+        return {"options": options} if options else {}
 
     def _parser(self) -> _NDJSONAnswer:
         return _NDJSONAnswer()

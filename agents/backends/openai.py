@@ -56,14 +56,8 @@ class OpenAIBackend(HTTPBackend):
         super().__init__(config)
         self.api_base = v1_base(config.base_url)
 
-    def _body(self, request: ChatRequest) -> dict[str, Any]:
-        return {
-            "model": request.model,
-            "messages": [{"role": m.role, "content": m.content} for m in request.messages],
-            "stream": True,
-            "stream_options": {"include_usage": True},
-            **openai_options(request.options),
-        }
+    def _extra_body(self, request: ChatRequest) -> dict[str, Any]:
+        return {"stream_options": {"include_usage": True}, **openai_options(request.options)}
 
     def _parser(self) -> _StreamState:
         return _StreamState()
