@@ -20,8 +20,8 @@ from pygls.protocol import default_converter
 from pytest_lsp import ClientServerConfig, LanguageClient
 from pytest_lsp.client import DEFAULT_CLIENT_FEATURES
 
+from fake_model_server import FakeModelServer
 from ollama_lsp.server.protocol import TOKEN_NOTIFICATION, Command
-from tests.fake_model_server import FakeModelServer
 
 SERVER_COMMAND = [sys.executable, "-m", "ollama_lsp.server", "--log-level", "WARNING"]
 

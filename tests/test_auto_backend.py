@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from fake_model_server import FakeModelServer, Script
 from ollama_lsp.agents.backends import (
     AutoBackend,
     BackendConfig,
@@ -16,7 +17,6 @@ from ollama_lsp.agents.backends import (
     OllamaBackend,
     create_backend,
 )
-from tests.fake_model_server import FakeModelServer, Script
 from tests.real_model import free_port, real_model_path
 from tests.test_backends import FAST, chat, collect, text_of
 

@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
+from fake_model_server import FakeModelServer, Script
 from ollama_lsp.agents.backends import (
     BackendConfig,
     BackendError,
@@ -32,7 +33,6 @@ from ollama_lsp.agents.backends import (
     create_backend,
 )
 from ollama_lsp.agents.backends.openai import _StreamState, v1_base
-from tests.fake_model_server import FakeModelServer, Script
 
 ROOT = Path(__file__).resolve().parent.parent
 KINDS = ["ollama", "openai"]
@@ -614,7 +614,7 @@ def test_standalone_mode(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "tests.fake_model_server",
+            "fake_model_server",
             "--port",
             "0",
             "--chunks-from-text",

@@ -7,8 +7,8 @@ import socket
 import pytest
 from pygls.exceptions import JsonRpcException
 
+from fake_model_server import FakeModelServer, Script
 from ollama_lsp.server.protocol import INVALID_PARAMS, REQUEST_FAILED, Command
-from tests.fake_model_server import FakeModelServer, Script
 from tests.lsp_helpers import OllamaClient, StartClient, wait_until
 
 

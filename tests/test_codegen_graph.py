@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+from fake_model_server import FakeModelServer, Script
 from ollama_lsp.agents.backends import BackendConfig, BackendError, OllamaBackend
 from ollama_lsp.agents.codegen import CodegenJob, NoCodeError, load_workflow
 from ollama_lsp.agents.codegen.prompts import (
@@ -21,7 +22,6 @@ from ollama_lsp.agents.codegen.prompts import (
     REVISE_TASK,
     parse_verdict,
 )
-from tests.fake_model_server import FakeModelServer, Script
 
 
 @pytest_asyncio.fixture

@@ -11,9 +11,9 @@ import pytest
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException
 
+from fake_model_server import FakeModelServer, Script
 from ollama_lsp.agents.codegen.prompts import CODE_TASK, PLAN_TASK, REVIEW_TASK, REVISE_TASK
 from ollama_lsp.server.protocol import INVALID_PARAMS, REQUEST_CANCELLED, REQUEST_FAILED, Command
-from tests.fake_model_server import FakeModelServer, Script
 from tests.lsp_helpers import OllamaClient, StartClient
 
 CAN_APPLY = lsp.ClientCapabilities(workspace=lsp.WorkspaceClientCapabilities(apply_edit=True))

@@ -8,7 +8,7 @@ import sys
 
 from lsprotocol import types as lsp
 
-from tests.fake_model_server import FakeModelServer, Script
+from fake_model_server import FakeModelServer, Script
 from tests.lsp_helpers import OllamaClient
 
 

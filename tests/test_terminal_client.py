@@ -8,7 +8,7 @@ import signal
 import socket
 import sys
 
-from tests.fake_model_server import FakeModelServer, Script
+from fake_model_server import FakeModelServer, Script
 
 WORDS = [f"word{i} " for i in range(40)]
 

@@ -8,7 +8,7 @@ import signal
 import sys
 from pathlib import Path
 
-from tests.fake_model_server import FakeModelServer, Script
+from fake_model_server import FakeModelServer, Script
 from tests.test_generate_code import script_stages
 
 SOURCE = "def parse(s):\n    return s\n\n\ndef other():\n    pass\n"

@@ -1,0 +1,176 @@
+"""Scripting: how the server answers one chat (`Script`), which script answers which chat
+(`Scripts`), and the steps a script plays — writes, pauses and the failures tests ask for."""
+
+from __future__ import annotations
+
+import enum
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Literal
+
+import attrs
+
+Kind = Literal["thinking", "content"]
+#: One thinking or content piece: one NDJSON line / SSE event.
+Piece = tuple[Kind, str]
+
+#: Pieces not separated by a pause are written together, this many at most: the same bytes in
+#: fewer syscalls, so that a burst is not limited by this server.
+MAX_PIECES_PER_WRITE = 64
+
+
+@attrs.define
+class Script:
+    """How the server answers one chat request."""
+
+    #: Content pieces, one NDJSON line / SSE event each.
+    chunks: list[str] = attrs.Factory(lambda: ["Hello", ", ", "world", "!"])
+    #: Thinking pieces, sent before the content.
+    thinking: list[str] = attrs.Factory(list)
+    #: Pause before each chunk after the first.
+    delay_s: float = 0.0
+    #: Pause after the response headers, before the first chunk.
+    first_delay_s: float = 0.0
+    #: Pause before the response headers (Ollama sends its headers with the first chunk, so
+    #: a model that is still loading looks like this).
+    head_delay_s: float = 0.0
+    #: != 200: answer that status with the API's error body carrying `error`, at once.
+    status: int = 200
+    error: str = "boom"
+    #: After N content chunks send the API's mid-stream error and end the stream cleanly.
+    error_after: int | None = None
+    #: After N chunks (thinking + content) abort the TCP connection (no terminating chunk).
+    drop_after: int | None = None
+    #: After N chunks send nothing more; keep the connection open until the client leaves.
+    stall_after: int | None = None
+    #: After N chunks send one malformed (non-JSON) line, then continue.
+    garbage_after: int | None = None
+    done_reason: str = "stop"
+    #: Write the response body in pieces of this many bytes (drain + tiny sleep between) so
+    #: UTF-8 characters and lines are split across TCP reads.
+    write_size: int | None = None
+    #: Token counts reported at the end; default: words of the request's messages / pieces sent.
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+
+    def steps(self) -> Iterator[Step]:
+        """The answer as the server plays it after the headers, in order; a normal end (the
+        API's final message) follows unless the last step is a failure other than garbage."""
+        pieces: list[Piece] = [("thinking", text) for text in self.thinking]
+        pieces += [("content", text) for text in self.chunks]
+        if self.first_delay_s:
+            yield Pause(self.first_delay_s)
+        batch: list[Piece] = []
+        content_sent = 0
+        # `sent` = pieces sent so far; one pass more after the last one.
+        for sent in range(len(pieces) + 1):
+            pause = self.delay_s if 0 < sent < len(pieces) else 0.0
+            failures = self._failures(sent, content_sent)
+            full = len(batch) == MAX_PIECES_PER_WRITE or sent == len(pieces)
+            if batch and (pause or failures or full):
+                yield Write(batch)
+                batch = []
+            if pause:
+                yield Pause(pause)
+            for failure in failures:
+                yield failure
+                if failure is not Failure.GARBAGE:
+                    return
+            if sent < len(pieces):
+                batch.append(pieces[sent])
+                content_sent += pieces[sent][0] == "content"
+
+    def _failures(self, sent: int, content_sent: int) -> list[Failure]:
+        """The scripted failures due once `sent` pieces, `content_sent` of them content, went."""
+        due = (
+            (self.garbage_after == sent, Failure.GARBAGE),
+            (self.error_after == content_sent, Failure.ERROR),
+            (self.drop_after == sent, Failure.DROP),
+            (self.stall_after == sent, Failure.STALL),
+        )
+        return [failure for is_due, failure in due if is_due]
+
+    def usage(self, request: dict[str, Any]) -> Usage:
+        """The token counts the answer reports at its end."""
+        prompt = self.prompt_tokens
+        if prompt is None:
+            messages = request.get("messages") or []
+            text = " ".join(str(m.get("content", "")) for m in messages if isinstance(m, dict))
+            prompt = max(1, len(text.split()))
+        completion = self.completion_tokens
+        if completion is None:
+            completion = len(self.chunks) + len(self.thinking)
+        return Usage(prompt, completion)
+
+
+@attrs.frozen
+class Write:
+    """Write these pieces, in one write."""
+
+    pieces: list[Piece]
+
+
+@attrs.frozen
+class Pause:
+    """Send nothing for this long (the client leaving ends the answer at once)."""
+
+    seconds: float
+
+
+class Failure(enum.Enum):
+    #: One malformed (non-JSON) line; the stream goes on.
+    GARBAGE = "garbage"
+    #: The API's mid-stream error; the stream ends cleanly.
+    ERROR = "error"
+    #: The TCP connection aborted, without a terminating chunk.
+    DROP = "drop"
+    #: Nothing more until the client leaves.
+    STALL = "stall"
+
+
+Step = Write | Pause | Failure
+
+
+@attrs.frozen
+class Usage:
+    prompt: int
+    completion: int
+
+
+@attrs.define
+class Scripts:
+    """Which script answers a chat: the newest whose `match` is in the chat's last user
+    message, else the default."""
+
+    default: Script = attrs.Factory(Script)
+    _matched: list[tuple[str, Script]] = attrs.Factory(list)
+
+    def add(self, script: Script, match: str | None = None) -> None:
+        """`match=None` replaces the default script."""
+        if match is None:
+            self.default = script
+        else:
+            self._matched.insert(0, (match, script))
+
+    def clear(self) -> None:
+        self._matched.clear()
+        self.default = Script()
+
+    def for_message(self, text: str) -> Script:
+        return next((script for match, script in self._matched if match in text), self.default)
+
+    def load(self, path: Path) -> None:
+        """A JSON file: an object of `Script` fields (the default script), or a list of them,
+        each with an optional "match" key."""
+        data = json.loads(path.read_text(encoding="utf-8"))
+        for entry in data if isinstance(data, list) else [data]:
+            fields = dict(entry)
+            match = fields.pop("match", None)
+            self.add(Script(**fields), match)
+
+
+def words(text: str) -> list[str]:
+    """Split `text` into word pieces that join back to the text exactly."""
+    return re.findall(r"\s*\S+|\s+$", text)
