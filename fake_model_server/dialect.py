@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal
 
-from fake_model_server.script import Piece, Usage
+from fake_model_server.script import Kind, Usage
 
 Api = Literal["ollama", "openai"]
 
@@ -18,8 +18,8 @@ class Answer(abc.ABC):
     """The encoder of one streamed answer: pieces, then an error or the final message."""
 
     @abc.abstractmethod
-    def deltas(self, pieces: Sequence[Piece]) -> bytes:
-        """The lines / events of `pieces`, written at once."""
+    def deltas(self, kind: Kind, texts: Sequence[str]) -> bytes:
+        """The lines / events of these pieces, written at once."""
 
     @abc.abstractmethod
     def error(self, message: str) -> bytes:

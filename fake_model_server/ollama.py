@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from fake_model_server.dialect import Answer, Dialect, json_bytes, now_iso
-from fake_model_server.script import Kind, Piece, Usage
+from fake_model_server.script import Kind, Usage
 
 _json_string = json.JSONEncoder(ensure_ascii=False).encode
 
@@ -69,9 +69,9 @@ class _OllamaAnswer(Answer):
     def __init__(self, model: str) -> None:
         self.model = model
 
-    def deltas(self, pieces: Sequence[Piece]) -> bytes:
+    def deltas(self, kind: Kind, texts: Sequence[str]) -> bytes:
         created_at = now_iso()  # one clock reading per write
-        return b"".join(delta_line(self.model, created_at, kind, text) for kind, text in pieces)
+        return b"".join(delta_line(self.model, created_at, kind, text) for text in texts)
 
     def error(self, message: str) -> bytes:
         return json_bytes({"error": message}) + b"\n"

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from fake_model_server.dialect import Answer, Dialect, json_bytes
-from fake_model_server.script import Piece, Usage
+from fake_model_server.script import Kind, Usage
 
 
 def _event(value: Any) -> bytes:
@@ -61,13 +61,9 @@ class _OpenAIAnswer(Answer):
         choice = {"index": 0, "delta": delta, "finish_reason": finish_reason}
         return {**self.chunk, "choices": [choice]}
 
-    def deltas(self, pieces: Sequence[Piece]) -> bytes:
-        return b"".join(
-            _event(
-                self._delta({"reasoning_content" if kind == "thinking" else "content": text}, None)
-            )
-            for kind, text in pieces
-        )
+    def deltas(self, kind: Kind, texts: Sequence[str]) -> bytes:
+        field = "reasoning_content" if kind == "thinking" else "content"
+        return b"".join(_event(self._delta({field: text}, None)) for text in texts)
 
     def error(self, message: str) -> bytes:
         return _event({"error": {"message": message, "type": "server_error"}})

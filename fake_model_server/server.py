@@ -249,9 +249,9 @@ class FakeModelServer:
             match step:
                 case Pause(seconds):
                     await conn.pause(seconds)
-                case Write(pieces):
-                    await conn.write_chunk(answer.deltas(pieces), script.write_size)
-                    record.chunk_times += [time.perf_counter()] * len(pieces)
+                case Write(kind, texts):
+                    await conn.write_chunk(answer.deltas(kind, texts), script.write_size)
+                    record.chunk_times += [time.perf_counter()] * len(texts)
                 case Failure.GARBAGE:
                     await conn.write_chunk(dialect.garbage, script.write_size)
                 case Failure.ERROR:  # the last step
