@@ -239,6 +239,27 @@ def open_document(
     )
 
 
+def change_document(
+    client: OllamaClient,
+    start: tuple[int, int],
+    end: tuple[int, int],
+    text: str,
+    version: int,
+    uri: str = DOCUMENT_URI,
+) -> None:
+    """The user types: `text` replaces start..end (line, UTF-16 character)."""
+    client.text_document_did_change(
+        lsp.DidChangeTextDocumentParams(
+            text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=version),
+            content_changes=[
+                lsp.TextDocumentContentChangePartial(
+                    range=lsp.Range(lsp.Position(*start), lsp.Position(*end)), text=text
+                )
+            ],
+        )
+    )
+
+
 def lsp_range(start: tuple[int, int], end: tuple[int, int] | None = None) -> dict[str, Any]:
     end = end or start
     return {

@@ -17,6 +17,7 @@ from tests.lsp_helpers import (
     OllamaClient,
     StartClient,
     apply,
+    change_document,
     code_text,
     lsp_range,
     open_document,
@@ -152,16 +153,7 @@ async def test_form_feed_and_line_separator_are_not_line_breaks(start_client: St
     client = await start_client(capabilities=CAN_APPLY)
     document = "x = 1\f\ny = 2\u2028!\nz = 3\n"
     open_document(client, document)
-    client.text_document_did_change(
-        lsp.DidChangeTextDocumentParams(
-            text_document=lsp.VersionedTextDocumentIdentifier(uri=DOCUMENT_URI, version=2),
-            content_changes=[
-                lsp.TextDocumentContentChangePartial(
-                    range=lsp.Range(lsp.Position(2, 4), lsp.Position(2, 5)), text="4"
-                )
-            ],
-        )
-    )
+    change_document(client, (2, 4), (2, 5), "4", version=2)
     document = "x = 1\f\ny = 2\u2028!\nz = 4\n"
     result = await generate(client, lsp_range((2, 0), (2, 5)))[1]
     assert "z = 4" in fake.requests[0].last_user_message  # the selection, after the change
@@ -178,16 +170,7 @@ async def test_typing_during_generation_leaves_the_document_alone(
     open_document(client, DOCUMENT)
     _, outcome = generate(client, lsp_range((4, 0), (5, 0)))
     await client.wire.wait_for(lambda: code_text(client, "g", 0))
-    client.text_document_did_change(
-        lsp.DidChangeTextDocumentParams(
-            text_document=lsp.VersionedTextDocumentIdentifier(uri=DOCUMENT_URI, version=2),
-            content_changes=[
-                lsp.TextDocumentContentChangePartial(
-                    range=lsp.Range(lsp.Position(0, 0), lsp.Position(0, 0)), text="# typed\n"
-                )
-            ],
-        )
-    )
+    change_document(client, (0, 0), (0, 0), "# typed\n", version=2)
     result = await outcome
     assert result["applied"] is False
     assert "changed" in result["failureReason"] and "version 1" in result["failureReason"]
