@@ -60,7 +60,7 @@ class Script:
         # for a burst of 300,000 its allocation and release cost this server ~15 ms.
         thought, total = len(self.thinking), len(self.thinking) + len(self.chunks)
         failures = self._failures_by_pieces_sent()
-        #: Without a pause between pieces, a write carries up to the next failure.
+        # Without a pause between pieces, a write carries up to the next failure.
         per_write = 1 if self.delay_s else MAX_PIECES_PER_WRITE
         if self.first_delay_s:
             yield Pause(self.first_delay_s)
