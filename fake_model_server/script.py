@@ -75,11 +75,13 @@ class Script:
             if sent == total:
                 return
             next_failure = min((at for at in failures if at > sent), default=total)
+            # The first piece goes alone, as a model's first token does (the benchmark times it).
+            stop = min(sent + (per_write if sent else 1), next_failure)
             if sent < thought:
-                end = min(sent + per_write, next_failure, thought)
+                end = min(stop, thought)
                 yield Write("thinking", self.thinking[sent:end])
             else:
-                end = min(sent + per_write, next_failure, total)
+                end = min(stop, total)
                 yield Write("content", self.chunks[sent - thought : end - thought])
             sent = end
 
