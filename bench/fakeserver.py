@@ -18,7 +18,7 @@ import time
 from multiprocessing.managers import BaseManager
 from typing import Any
 
-from tests.fake_model_server import FakeModelServer, RecordedRequest, Script
+from fake_model_server import FakeModelServer, RecordedRequest, Script
 
 
 class FakeServerThread:

@@ -14,7 +14,7 @@ from bench.answers import MODEL, Answer, Invariants, LspChats
 from bench.baseline import BaselineClient
 from bench.fakeserver import FakeServer
 from bench.report import rss_mb
-from tests.fake_model_server import Script
+from fake_model_server import Script
 
 Side = Literal["baseline", "lsp"]
 SIDES: tuple[Side, ...] = ("baseline", "lsp")

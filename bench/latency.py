@@ -15,7 +15,7 @@ import attrs
 from bench.answers import LspChats, until
 from bench.harness import SIDES, Bench, Side, lsp_settings, ms
 from bench.report import Limit, Row, latency_row
-from tests.fake_model_server import Script
+from fake_model_server import Script
 
 CANCEL_METHODS = ("$/cancelRequest", "window/workDoneProgress/cancel")
 
@@ -92,7 +92,7 @@ CANCEL_CASES = (
     ),
     CancelCase(
         "during a burst",
-        Script([f"b{n} " for n in range(300_000)], lines_per_write=64),
+        Script([f"b{n} " for n in range(300_000)]),
         started_chars=20_000,
     ),
     CancelCase(

@@ -14,7 +14,7 @@ import attrs
 from bench.answers import LspChats
 from bench.harness import Bench, lsp_settings, ms
 from bench.report import Limit, Row, latency_row, rss_mb, value_row
-from tests.fake_model_server import Script
+from fake_model_server import Script
 
 #: The answer of every chat here: a few short tokens, at once.
 CHUNKS = ["Hello", ", ", "world", "!"]

@@ -8,7 +8,7 @@ import time
 
 from bench.harness import SIDES, Bench, Side, ms, peak_rss
 from bench.report import Limit, Row, latency_row, ratio_row, value_row
-from tests.fake_model_server import Script
+from fake_model_server import Script
 
 BURST_TOKENS = 20_000
 CONCURRENCY = (1, 8, 32)
@@ -21,7 +21,7 @@ async def burst(bench: Bench) -> list[Row]:
     """Time from the request to the client having the whole answer, written as fast as the fake
     server can (64 NDJSON lines per write)."""
     chunks = [f"t{i} " for i in range(BURST_TOKENS)]
-    bench.fake.script(Script(chunks=chunks, lines_per_write=64))
+    bench.fake.script(Script(chunks=chunks))
     durations: dict[str, list[float]] = {side: [] for side in SIDES}
     #: How long the fake server took to write it all: far less, or it is the bottleneck.
     writing: list[float] = []

@@ -2,7 +2,7 @@ from collections.abc import AsyncIterator
 
 import pytest_asyncio
 
-from tests.fake_model_server import FakeModelServer
+from fake_model_server import FakeModelServer
 from tests.lsp_helpers import start_client
 
 __all__ = ["fake", "start_client"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-import sys
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -20,10 +20,9 @@ from pygls.protocol import default_converter
 from pytest_lsp import ClientServerConfig, LanguageClient
 from pytest_lsp.client import DEFAULT_CLIENT_FEATURES
 
+from fake_model_server import FakeModelServer
 from ollama_lsp.server.protocol import TOKEN_NOTIFICATION, Command
-from tests.fake_model_server import FakeModelServer
-
-SERVER_COMMAND = [sys.executable, "-m", "ollama_lsp.server", "--log-level", "WARNING"]
+from tests.support import SERVER_COMMAND
 
 
 def plain(value: Any) -> Any:
@@ -187,7 +186,8 @@ async def start_client(fake: FakeModelServer) -> AsyncIterator[StartClient]:
         workspace: str | None = None,
     ) -> OllamaClient:
         config = ClientServerConfig(
-            server_command=SERVER_COMMAND + (args or []), client_factory=OllamaClient
+            server_command=[*SERVER_COMMAND, "--log-level", "WARNING", *(args or [])],
+            client_factory=OllamaClient,
         )
         client = await config.start()
         assert isinstance(client, OllamaClient)
@@ -215,3 +215,90 @@ async def start_client(fake: FakeModelServer) -> AsyncIterator[StartClient]:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(client.shutdown_session(), timeout=10)
         await client.stop()
+
+
+# --- documents, ranges and edits ---------------------------------------------------------------
+
+#: The document a test opens unless it names another.
+DOCUMENT_URI = "file:///project/dates.py"
+
+
+def open_document(
+    client: OllamaClient,
+    text: str,
+    uri: str = DOCUMENT_URI,
+    language: str = "python",
+    version: int = 1,
+) -> None:
+    client.text_document_did_open(
+        lsp.DidOpenTextDocumentParams(
+            text_document=lsp.TextDocumentItem(
+                uri=uri, language_id=language, version=version, text=text
+            )
+        )
+    )
+
+
+def change_document(
+    client: OllamaClient,
+    start: tuple[int, int],
+    end: tuple[int, int],
+    text: str,
+    version: int,
+    uri: str = DOCUMENT_URI,
+) -> None:
+    """The user types: `text` replaces start..end (line, UTF-16 character)."""
+    client.text_document_did_change(
+        lsp.DidChangeTextDocumentParams(
+            text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=version),
+            content_changes=[
+                lsp.TextDocumentContentChangePartial(
+                    range=lsp.Range(lsp.Position(*start), lsp.Position(*end)), text=text
+                )
+            ],
+        )
+    )
+
+
+def lsp_range(start: tuple[int, int], end: tuple[int, int] | None = None) -> dict[str, Any]:
+    end = end or start
+    return {
+        "start": {"line": start[0], "character": start[1]},
+        "end": {"line": end[0], "character": end[1]},
+    }
+
+
+def utf16_offset(text: str, position: dict[str, int]) -> int:
+    """String index of an LSP position (UTF-16 characters), computed independently here."""
+    starts = [0, *(m.end() for m in re.finditer(r"\r\n|\r|\n", text))]
+    index = starts[position["line"]]
+    units = 0
+    while units < position["character"]:
+        units += 2 if ord(text[index]) > 0xFFFF else 1
+        index += 1
+    return index
+
+
+def apply(text: str, edit: dict[str, Any]) -> str:
+    (change,) = edit["documentChanges"]
+    (text_edit,) = change["edits"]
+    start = utf16_offset(text, text_edit["range"]["start"])
+    end = utf16_offset(text, text_edit["range"]["end"])
+    return text[:start] + text_edit["newText"] + text[end:]
+
+
+def code_text(client: OllamaClient, token: str, revision: int) -> str:
+    batches = client.wire.batches(token)
+    return "".join(
+        b["text"]
+        for b in batches
+        if b["stage"] == "code" and b["kind"] == "content" and b["revision"] == revision
+    )
+
+
+def stage_reports(client: OllamaClient, token: str) -> list[tuple[str, int, str]]:
+    return [
+        (p["stage"], p["revision"], p["message"])
+        for p in client.wire.progress(token)
+        if p["kind"] == "report" and "text" not in p
+    ]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ import pytest
 
 from ollama_lsp.agents.backends.base import EmbeddedConfig
 from ollama_lsp.agents.backends.embedded import model_path, unavailable_reason
+from tests.support import free_port
 
 #: A short answer, reproducible.
 SHORT = {"temperature": 0, "seed": 7, "numPredict": 40}
@@ -56,12 +56,6 @@ async def cpu_cores_used(pid: int, seconds: float) -> float:
     before, started = cpu_seconds(pid), time.perf_counter()
     await asyncio.sleep(seconds)
     return (cpu_seconds(pid) - before) / (time.perf_counter() - started)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @attrs.frozen

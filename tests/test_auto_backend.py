@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from fake_model_server import FakeModelServer, Script
 from ollama_lsp.agents.backends import (
     AutoBackend,
     BackendConfig,
@@ -16,9 +17,8 @@ from ollama_lsp.agents.backends import (
     OllamaBackend,
     create_backend,
 )
-from tests.fake_model_server import FakeModelServer, Script
-from tests.real_model import free_port, real_model_path
-from tests.test_backends import FAST, chat, collect, text_of
+from tests.real_model import real_model_path
+from tests.support import FAST, chat, collect, free_port, text_of
 
 
 def auto(base_url: str, model_path: str = "") -> AutoBackend:
@@ -42,6 +42,7 @@ async def test_picks_ollama_when_it_answers(fake: FakeModelServer):
         await backend.aclose()
 
 
+@pytest.mark.real_model
 async def test_picks_the_embedded_model_without_ollama():
     real_model_path()
     backend = auto(f"http://127.0.0.1:{free_port()}")

@@ -6,24 +6,19 @@ import asyncio
 import contextlib
 import json
 import logging
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
 
+from fake_model_server import FakeModelServer, Script
 from ollama_lsp.agents.backends import (
     BackendConfig,
     BackendError,
     ChatRequest,
     Delta,
     Finish,
-    Message,
     ModelBackend,
     OllamaBackend,
     OpenAIBackend,
@@ -32,17 +27,16 @@ from ollama_lsp.agents.backends import (
     create_backend,
 )
 from ollama_lsp.agents.backends.openai import _StreamState, v1_base
-from tests.fake_model_server import FakeModelServer, Script
+from tests.support import FAST, chat, collect, free_port, text_of
 
 ROOT = Path(__file__).resolve().parent.parent
 KINDS = ["ollama", "openai"]
-FAST = Timeouts(connect_s=2.0, first_token_s=5.0, idle_s=5.0)
 
 
 @pytest.fixture
-async def server() -> AsyncIterator[FakeModelServer]:
-    async with FakeModelServer() as fake:
-        yield fake
+def server(fake: FakeModelServer) -> FakeModelServer:
+    """This module's name for the shared fake model server (conftest's `fake`)."""
+    return fake
 
 
 def make_backend(kind: str, base_url: str, timeouts: Timeouts = FAST, **kw: object) -> ModelBackend:
@@ -61,19 +55,6 @@ async def backend(kind: str, server: FakeModelServer) -> AsyncIterator[ModelBack
     await b.aclose()
 
 
-def chat(text: str = "Say hello", model: str = "smollm2", **options: object) -> ChatRequest:
-    return ChatRequest(
-        model=model,
-        messages=(Message("system", "You are terse."), Message("user", text)),
-        options=dict(options),
-    )
-
-
-async def collect(backend: ModelBackend, request: ChatRequest | None = None) -> list[StreamEvent]:
-    async with asyncio.timeout(10):
-        return [event async for event in backend.stream_chat(request or chat())]
-
-
 async def collect_until_error(
     backend: ModelBackend, request: ChatRequest | None = None
 ) -> tuple[list[StreamEvent], BackendError]:
@@ -83,16 +64,6 @@ async def collect_until_error(
             async for event in backend.stream_chat(request or chat()):
                 events.append(event)
     return events, info.value
-
-
-def text_of(events: list[StreamEvent], kind: str = "content") -> str:
-    return "".join(e.text for e in events if isinstance(e, Delta) and e.kind == kind)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # --- streaming ---------------------------------------------------------------------------------
@@ -546,121 +517,3 @@ async def test_create_backend() -> None:
         await backend.aclose()
     with pytest.raises(ValueError):
         create_backend("nope", config)  # type: ignore[arg-type]
-
-
-# --- the fake server itself --------------------------------------------------------------------
-
-
-async def test_fake_server_routes_and_scripts(server: FakeModelServer) -> None:
-    server.script(Script(chunks=["older"]), match="magic")
-    server.script(Script(chunks=["newer"]), match="magic word")
-    async with httpx.AsyncClient(base_url=server.base_url) as client:
-        assert (await client.get("/nowhere")).status_code == 404
-        assert (await client.post("/api/tags")).status_code == 404
-
-        async def answer(text: str) -> str:
-            body = {"model": "test-model", "messages": [{"role": "user", "content": text}]}
-            response = await client.post("/api/chat", json=body)
-            assert response.headers["content-type"] == "application/x-ndjson"
-            lines = [json.loads(line) for line in response.text.splitlines()]
-            assert lines[-1]["done"] is True
-            return "".join(line["message"]["content"] for line in lines)
-
-        assert await answer("the magic word") == "newer"
-        assert await answer("magic") == "older"
-        assert await answer("plain") == "Hello, world!"
-
-        response = await client.post("/v1/chat/completions", json={"model": "x", "stream": True})
-        assert response.status_code == 404
-        assert response.json()["error"]["message"]
-    assert [r.last_user_message for r in server.requests] == [
-        "the magic word",
-        "magic",
-        "plain",
-        "",
-    ]
-    assert server.requests[-1].api == "openai"
-    assert (await server.wait_for_request(3)).last_user_message == "plain"
-    with pytest.raises(TimeoutError):
-        await server.wait_for_request(10, timeout=0.1)
-
-
-async def test_fake_server_sse_format(server: FakeModelServer) -> None:
-    server.script(Script(thinking=["t"], chunks=["a", "b"], done_reason="length"))
-    body = {
-        "model": "smollm2",
-        "stream": True,
-        "stream_options": {"include_usage": True},
-        "messages": [{"role": "user", "content": "hi"}],
-    }
-    async with httpx.AsyncClient(base_url=server.base_url) as client:
-        response = await client.post("/v1/chat/completions", json=body)
-    assert response.headers["content-type"] == "text/event-stream"
-    events = [e.removeprefix("data: ") for e in response.text.split("\n\n") if e]
-    assert events[-1] == "[DONE]"
-    chunks = [json.loads(e) for e in events[:-1]]
-    assert chunks[0]["choices"][0]["delta"] == {"role": "assistant", "reasoning_content": "t"}
-    assert chunks[1]["choices"][0]["delta"] == {"content": "a"}
-    assert chunks[3]["choices"][0] == {"index": 0, "delta": {}, "finish_reason": "length"}
-    assert chunks[4]["choices"] == [] and chunks[4]["usage"]["completion_tokens"] == 3
-    assert {c["object"] for c in chunks} == {"chat.completion.chunk"}
-
-
-async def test_fake_server_notices_disconnect_while_sleeping(server: FakeModelServer) -> None:
-    server.script(Script(chunks=["a", "b"], first_delay_s=10))
-    body = {"model": "smollm2", "messages": [{"role": "user", "content": "hi"}]}
-    async with httpx.AsyncClient(base_url=server.base_url) as client:  # noqa: SIM117
-        async with client.stream("POST", "/api/chat", json=body) as response:
-            assert response.status_code == 200
-    closed_at = time.perf_counter()
-    request = server.requests[0]
-    assert await server.wait_disconnect(request, timeout=2) - closed_at < 0.1
-    assert request.chunks_sent == 0
-
-
-def test_standalone_mode(tmp_path: Path) -> None:
-    script = tmp_path / "script.json"
-    script.write_text(json.dumps([{"match": "stall", "chunks": ["s"], "stall_after": 1}]))
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tests.fake_model_server",
-            "--port",
-            "0",
-            "--chunks-from-text",
-            "The quick  brown fox.",
-            "--script",
-            str(script),
-            "--log-disconnects",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        ready = process.stdout.readline().split()
-        assert ready[0] == "READY" and ready[1].startswith("http://127.0.0.1:")
-        base_url = ready[1]
-        body: dict[str, Any] = {
-            "model": "smollm2",
-            "messages": [{"role": "user", "content": "go"}],
-        }
-        with httpx.Client(base_url=base_url, timeout=5) as client:
-            lines = client.post("/api/chat", json=body).text.splitlines()
-            pieces = [json.loads(line)["message"]["content"] for line in lines]
-            assert pieces[:-1] == ["The", " quick", "  brown", " fox."]
-            assert [m["id"] for m in client.get("/v1/models").json()["data"]] == [
-                "smollm2",
-                "qwen2.5-coder:1.5b",
-                "test-model",
-            ]
-            body["messages"][0]["content"] = "please stall"
-            with client.stream("POST", "/api/chat", json=body) as response:
-                next(response.iter_lines())
-        assert process.stdout.readline().strip() == "DISCONNECT /api/chat 1"
-    finally:
-        process.terminate()
-        process.wait(timeout=5)
-    assert process.returncode == 0

@@ -7,8 +7,8 @@ import asyncio
 import pytest
 from pygls.exceptions import JsonRpcException
 
+from fake_model_server import FakeModelServer, Script
 from ollama_lsp.server.protocol import REQUEST_CANCELLED, Command
-from tests.fake_model_server import FakeModelServer, Script
 from tests.lsp_helpers import OllamaClient, StartClient
 
 SLOW = Script(chunks=[f"tok{i} " for i in range(1000)], delay_s=0.02)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from lsprotocol import types as lsp
 
+from fake_model_server import FakeModelServer, Script
 from ollama_lsp.server.protocol import Command
-from tests.fake_model_server import FakeModelServer, Script
 from tests.lsp_helpers import StartClient
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 from pygls.exceptions import JsonRpcException
 
+from fake_model_server import FakeModelServer, Script
 from ollama_lsp.server.protocol import INVALID_PARAMS, REQUEST_FAILED, Command
-from tests.fake_model_server import FakeModelServer, Script
 from tests.lsp_helpers import OllamaClient, StartClient, wait_until
+from tests.support import free_port
 
 
 async def _fails(client: OllamaClient, argument, token="t", command=Command.CHAT):
@@ -24,12 +23,6 @@ async def _still_serves(client: OllamaClient, fake: FakeModelServer) -> None:
     fake.script(Script(chunks=["fine"]))
     result = await client.command(Command.CHAT, {"prompt": "again?"})
     assert result["text"] == "fine"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.mark.parametrize(
@@ -84,7 +77,7 @@ async def test_unknown_command(start_client: StartClient, fake):
 
 @pytest.mark.parametrize("backend", ["ollama", "openai"])
 async def test_unreachable_model_server(start_client: StartClient, fake, backend):
-    port = _free_port()
+    port = free_port()
     client = await start_client({"backend": backend, "baseUrl": f"http://127.0.0.1:{port}"})
     error = await _fails(client, {"prompt": "q"})
     assert error.code == REQUEST_FAILED

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from lsprotocol import types as lsp
 
+from fake_model_server import FakeModelServer, Script
 from ollama_lsp.server.protocol import Command
-from tests.fake_model_server import FakeModelServer, Script
 from tests.lsp_helpers import StartClient
 
 UNICODE_CHUNKS = ["Ça ", "marche", " — ", "🎉🚀", " 中文", "测试", " 👩‍💻", " done."]

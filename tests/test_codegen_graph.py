@@ -12,16 +12,15 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+from fake_model_server import FakeModelServer, Script
 from ollama_lsp.agents.backends import BackendConfig, BackendError, OllamaBackend
 from ollama_lsp.agents.codegen import CodegenJob, NoCodeError, load_workflow
 from ollama_lsp.agents.codegen.prompts import (
     CODE_TASK,
     PLAN_TASK,
-    REVIEW_TASK,
-    REVISE_TASK,
     parse_verdict,
 )
-from tests.fake_model_server import FakeModelServer, Script
+from tests.support import script_stages
 
 
 @pytest_asyncio.fixture
@@ -51,12 +50,13 @@ async def run(backend: OllamaBackend, codegen_job: CodegenJob) -> list[tuple[str
 
 
 def script(fake: FakeModelServer, review: list[str], code: list[str] | None = None) -> None:
-    fake.script(Script(chunks=["- double ", "it"]), match=PLAN_TASK)
-    fake.script(
-        Script(chunks=code or ["Sure:\n```python\n", "return x", " * 2\n```"]), match=CODE_TASK
+    script_stages(
+        fake,
+        plan=Script(chunks=["- double ", "it"]),
+        code=Script(chunks=code or ["Sure:\n```python\n", "return x", " * 2\n```"]),
+        review=Script(chunks=review),
+        revise=Script(chunks=["```python\nreturn 2 * x\n```"]),
     )
-    fake.script(Script(chunks=review), match=REVIEW_TASK)
-    fake.script(Script(chunks=["```python\nreturn 2 * x\n```"]), match=REVISE_TASK)
 
 
 async def test_events_announce_each_stage_before_its_deltas(backend, fake: FakeModelServer):

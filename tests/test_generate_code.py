@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
 from pathlib import Path
 from typing import Any
 
@@ -11,27 +10,27 @@ import pytest
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException
 
-from ollama_lsp.agents.codegen.prompts import CODE_TASK, PLAN_TASK, REVIEW_TASK, REVISE_TASK
+from fake_model_server import FakeModelServer, Script
 from ollama_lsp.server.protocol import INVALID_PARAMS, REQUEST_CANCELLED, REQUEST_FAILED, Command
-from tests.fake_model_server import FakeModelServer, Script
-from tests.lsp_helpers import OllamaClient, StartClient
+from tests.lsp_helpers import (
+    DOCUMENT_URI,
+    OllamaClient,
+    StartClient,
+    apply,
+    change_document,
+    code_text,
+    lsp_range,
+    open_document,
+    stage_reports,
+)
+from tests.support import APPROVE, CODE, PLAN, script_stages
 
 CAN_APPLY = lsp.ClientCapabilities(workspace=lsp.WorkspaceClientCapabilities(apply_edit=True))
-URI = "file:///project/dates.py"
 
-PLAN = Script(chunks=["- check ", "the input\n", "- parse with ", "fromisoformat"])
-CODE = Script(
-    chunks=[
-        "Here is the ", "code:\n\n```py", "thon\n", "def parse(s):\n", "    if not s:\n",
-        "        raise ValueError('empty')\n", "    return date.fromisoformat(s)\n",
-        "```\n\nIt raises on empty input.",
-    ]
-)  # fmt: skip
 CODE_TEXT = (
     "def parse(s):\n    if not s:\n        raise ValueError('empty')\n"
     "    return date.fromisoformat(s)"
 )
-APPROVE = Script(chunks=["APP", "ROVE\n", "Looks right."])
 PROBLEMS = Script(chunks=["PROBLEMS:\n", "- misses None\n"])
 
 DOCUMENT = (
@@ -46,73 +45,9 @@ DOCUMENT = (
 )
 
 
-def script_stages(fake: FakeModelServer, **scripts: Script) -> None:
-    """Answer each stage's prompt with its script (`plan`, `code`, `review`, `revise`)."""
-    tasks = {"plan": PLAN_TASK, "code": CODE_TASK, "review": REVIEW_TASK, "revise": REVISE_TASK}
-    defaults = {"plan": PLAN, "code": CODE, "review": APPROVE, "revise": CODE}
-    for stage, task in tasks.items():
-        fake.script(scripts.get(stage, defaults[stage]), match=task)
-
-
-def open_document(
-    client: OllamaClient, text: str, uri: str = URI, language: str = "python", version: int = 1
-) -> None:
-    client.text_document_did_open(
-        lsp.DidOpenTextDocumentParams(
-            text_document=lsp.TextDocumentItem(
-                uri=uri, language_id=language, version=version, text=text
-            )
-        )
-    )
-
-
-def lsp_range(start: tuple[int, int], end: tuple[int, int] | None = None) -> dict[str, Any]:
-    end = end or start
-    return {
-        "start": {"line": start[0], "character": start[1]},
-        "end": {"line": end[0], "character": end[1]},
-    }
-
-
 def generate(client: OllamaClient, range: dict[str, Any], token: str = "g", **extra: Any):
-    argument = {"uri": URI, "range": range, "instruction": "validate the input", **extra}
+    argument = {"uri": DOCUMENT_URI, "range": range, "instruction": "validate the input", **extra}
     return client.send_command(Command.GENERATE_CODE, argument, token=token)
-
-
-def utf16_offset(text: str, position: dict[str, int]) -> int:
-    """String index of an LSP position (UTF-16 characters), computed independently here."""
-    starts = [0, *(m.end() for m in re.finditer(r"\r\n|\r|\n", text))]
-    index = starts[position["line"]]
-    units = 0
-    while units < position["character"]:
-        units += 2 if ord(text[index]) > 0xFFFF else 1
-        index += 1
-    return index
-
-
-def apply(text: str, edit: dict[str, Any]) -> str:
-    (change,) = edit["documentChanges"]
-    (text_edit,) = change["edits"]
-    start = utf16_offset(text, text_edit["range"]["start"])
-    end = utf16_offset(text, text_edit["range"]["end"])
-    return text[:start] + text_edit["newText"] + text[end:]
-
-
-def code_text(client: OllamaClient, token: str, revision: int) -> str:
-    batches = client.wire.batches(token)
-    return "".join(
-        b["text"]
-        for b in batches
-        if b["stage"] == "code" and b["kind"] == "content" and b["revision"] == revision
-    )
-
-
-def stage_reports(client: OllamaClient, token: str) -> list[tuple[str, int, str]]:
-    return [
-        (p["stage"], p["revision"], p["message"])
-        for p in client.wire.progress(token)
-        if p["kind"] == "report" and "text" not in p
-    ]
 
 
 async def test_stages_stream_in_order_and_the_edit_replaces_the_selection(
@@ -150,7 +85,10 @@ async def test_stages_stream_in_order_and_the_edit_replaces_the_selection(
         "        return date.fromisoformat(s)\n",
     )
     assert apply(DOCUMENT, result["edit"]) == expected
-    assert result["edit"]["documentChanges"][0]["textDocument"] == {"uri": URI, "version": 1}
+    assert result["edit"]["documentChanges"][0]["textDocument"] == {
+        "uri": DOCUMENT_URI,
+        "version": 1,
+    }
     assert result["applied"] is True and "failureReason" not in result
     (sent,) = wire.applied_edits()
     assert sent["edit"] == result["edit"]
@@ -215,16 +153,7 @@ async def test_form_feed_and_line_separator_are_not_line_breaks(start_client: St
     client = await start_client(capabilities=CAN_APPLY)
     document = "x = 1\f\ny = 2\u2028!\nz = 3\n"
     open_document(client, document)
-    client.text_document_did_change(
-        lsp.DidChangeTextDocumentParams(
-            text_document=lsp.VersionedTextDocumentIdentifier(uri=URI, version=2),
-            content_changes=[
-                lsp.TextDocumentContentChangePartial(
-                    range=lsp.Range(lsp.Position(2, 4), lsp.Position(2, 5)), text="4"
-                )
-            ],
-        )
-    )
+    change_document(client, (2, 4), (2, 5), "4", version=2)
     document = "x = 1\f\ny = 2\u2028!\nz = 4\n"
     result = await generate(client, lsp_range((2, 0), (2, 5)))[1]
     assert "z = 4" in fake.requests[0].last_user_message  # the selection, after the change
@@ -241,16 +170,7 @@ async def test_typing_during_generation_leaves_the_document_alone(
     open_document(client, DOCUMENT)
     _, outcome = generate(client, lsp_range((4, 0), (5, 0)))
     await client.wire.wait_for(lambda: code_text(client, "g", 0))
-    client.text_document_did_change(
-        lsp.DidChangeTextDocumentParams(
-            text_document=lsp.VersionedTextDocumentIdentifier(uri=URI, version=2),
-            content_changes=[
-                lsp.TextDocumentContentChangePartial(
-                    range=lsp.Range(lsp.Position(0, 0), lsp.Position(0, 0)), text="# typed\n"
-                )
-            ],
-        )
-    )
+    change_document(client, (0, 0), (0, 0), "# typed\n", version=2)
     result = await outcome
     assert result["applied"] is False
     assert "changed" in result["failureReason"] and "version 1" in result["failureReason"]
@@ -443,7 +363,7 @@ async def test_an_answer_without_code_is_an_error_not_an_empty_edit(start_client
 async def test_invalid_arguments_name_the_field(start_client: StartClient, fake, change, field):
     client = await start_client(capabilities=CAN_APPLY)
     open_document(client, DOCUMENT)
-    argument = {"uri": URI, "range": lsp_range((0, 0)), "instruction": "x", **change}
+    argument = {"uri": DOCUMENT_URI, "range": lsp_range((0, 0)), "instruction": "x", **change}
     _, outcome = client.send_command(Command.GENERATE_CODE, argument)
     with pytest.raises(JsonRpcException) as excinfo:
         await outcome

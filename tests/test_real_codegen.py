@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from lsprotocol import types as lsp
 
 from ollama_lsp.server.protocol import Command
-from tests.lsp_helpers import StartClient
+from tests.lsp_helpers import StartClient, apply, code_text, lsp_range, open_document, stage_reports
 from tests.real_model import SHORT, real_model_path
-from tests.test_generate_code import apply, code_text, lsp_range, open_document, stage_reports
+
+pytestmark = pytest.mark.real_model
 
 URI = "file:///project/calc.py"
 DOCUMENT = "def add(a, b):\n    return a + b\n\n"

@@ -18,9 +18,11 @@ from tests.real_model import (
     LONG_PROMPT,
     SHORT,
     cpu_cores_used,
-    free_port,
     real_model_path,
 )
+from tests.support import free_port
+
+pytestmark = pytest.mark.real_model
 
 
 def server_pid(client: OllamaClient) -> int:

@@ -23,6 +23,8 @@ from tests.real_model import (
 
 __all__ = ["llama_server"]
 
+pytestmark = pytest.mark.real_model
+
 
 async def _client(start_client: StartClient, server: LlamaServer) -> OllamaClient:
     return await start_client({"backend": "openai", "baseUrl": server.base_url, "model": "smollm2"})

@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import socket
-import sys
 
 from lsprotocol import types as lsp
 
-from tests.fake_model_server import FakeModelServer, Script
+from fake_model_server import FakeModelServer, Script
 from tests.lsp_helpers import OllamaClient
+from tests.support import free_port, spawn_cli
 
 
 async def test_tcp_mode_streams_a_chat(fake: FakeModelServer):
     fake.script(Script(chunks=["over ", "tcp"]))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "ollama_lsp.server", "--tcp", str(port), "--base-url", fake.base_url,
-        "--model", "test-model", stderr=asyncio.subprocess.DEVNULL,
-    )  # fmt: skip
+    port = free_port()
+    server = await spawn_cli(
+        "--tcp", str(port), base_url=fake.base_url, stderr=asyncio.subprocess.DEVNULL
+    )
     client = OllamaClient()
     try:
         async with asyncio.timeout(10):

@@ -5,23 +5,15 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
-import sys
 
-from tests.fake_model_server import FakeModelServer, Script
+from fake_model_server import FakeModelServer, Script
+from tests.support import free_port, spawn_cli
 
 WORDS = [f"word{i} " for i in range(40)]
 
 
 async def _spawn(fake: FakeModelServer, *args: str, base_url: str | None = None):
-    return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "ollama_lsp.server", "chat", *args,
-        "--base-url", base_url or fake.base_url, "--model", "test-model",
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        start_new_session=True,  # like a terminal: Ctrl-C goes to the whole group
-    )  # fmt: skip
+    return await spawn_cli("chat", *args, base_url=base_url or fake.base_url)
 
 
 async def _read_until(stream: asyncio.StreamReader, needle: bytes, seen: bytearray) -> None:
@@ -89,9 +81,7 @@ async def test_interactive_session_keeps_history_and_survives_ctrl_c(fake: FakeM
 
 
 async def test_unreachable_ollama_says_what_to_do(fake: FakeModelServer):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     process = await _spawn(fake, "hi", "--backend", "ollama", base_url=f"http://127.0.0.1:{port}")
     _, stderr = await asyncio.wait_for(process.communicate(), 20)
     assert process.returncode == 1

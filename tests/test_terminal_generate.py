@@ -5,24 +5,16 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sys
 from pathlib import Path
 
-from tests.fake_model_server import FakeModelServer, Script
-from tests.test_generate_code import script_stages
+from fake_model_server import FakeModelServer, Script
+from tests.support import script_stages, spawn_cli
 
 SOURCE = "def parse(s):\n    return s\n\n\ndef other():\n    pass\n"
 
 
 async def _spawn(fake: FakeModelServer, cwd: Path, *args: str):
-    return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "ollama_lsp.server", "generate", *args,
-        "--base-url", fake.base_url, "--model", "test-model",
-        cwd=cwd,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        start_new_session=True,  # like a terminal: Ctrl-C goes to the whole group
-    )  # fmt: skip
+    return await spawn_cli("generate", *args, base_url=fake.base_url, cwd=cwd)
 
 
 async def test_generate_prints_stages_and_code_and_applies_the_edit(

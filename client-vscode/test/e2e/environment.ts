@@ -43,7 +43,7 @@ export class FakeModelServer {
     const server = Process.start(
       "fake-model-server",
       join(repoRoot, ".venv/bin/python"),
-      ["-m", "tests.fake_model_server", "--port", "0", "--script", scriptFile, "--log-disconnects"],
+      ["-m", "fake_model_server", "--port", "0", "--script", scriptFile, "--log-disconnects"],
       { cwd: repoRoot },
     );
     const [, url] = await server.waitForLine(/^READY (\S+)/, 30_000);

@@ -1,0 +1,91 @@
+"""Helpers the test modules share (the LSP client's are in lsp_helpers.py): ports, the server's
+command line run as a child process, the backends driven directly, scripted codegen stages."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import sys
+from pathlib import Path
+
+from fake_model_server import FakeModelServer, Script
+from ollama_lsp.agents.backends import (
+    ChatRequest,
+    Delta,
+    Message,
+    ModelBackend,
+    StreamEvent,
+    Timeouts,
+)
+from ollama_lsp.agents.codegen.prompts import CODE_TASK, PLAN_TASK, REVIEW_TASK, REVISE_TASK
+
+#: `ollama-lsp` as the tests run it: this interpreter, this checkout.
+SERVER_COMMAND = [sys.executable, "-m", "ollama_lsp.server"]
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (just now)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def spawn_cli(
+    *args: str,
+    base_url: str,
+    cwd: Path | None = None,
+    stderr: int = asyncio.subprocess.PIPE,
+) -> asyncio.subprocess.Process:
+    """`ollama-lsp ARGS --base-url URL --model test-model` with piped stdio, in a session of its
+    own like a terminal's: `os.killpg(pid, SIGINT)` is Ctrl-C to the whole group."""
+    return await asyncio.create_subprocess_exec(
+        *SERVER_COMMAND, *args, "--base-url", base_url, "--model", "test-model",
+        cwd=cwd,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=stderr,
+        start_new_session=True,
+    )  # fmt: skip
+
+
+# --- backends, driven directly -----------------------------------------------------------------
+
+FAST = Timeouts(connect_s=2.0, first_token_s=5.0, idle_s=5.0)
+
+
+def chat(text: str = "Say hello", model: str = "smollm2", **options: object) -> ChatRequest:
+    return ChatRequest(
+        model=model,
+        messages=(Message("system", "You are terse."), Message("user", text)),
+        options=dict(options),
+    )
+
+
+async def collect(backend: ModelBackend, request: ChatRequest | None = None) -> list[StreamEvent]:
+    async with asyncio.timeout(10):
+        return [event async for event in backend.stream_chat(request or chat())]
+
+
+def text_of(events: list[StreamEvent], kind: str = "content") -> str:
+    return "".join(e.text for e in events if isinstance(e, Delta) and e.kind == kind)
+
+
+# --- code generation's stages, scripted --------------------------------------------------------
+
+PLAN = Script(chunks=["- check ", "the input\n", "- parse with ", "fromisoformat"])
+CODE = Script(
+    chunks=[
+        "Here is the ", "code:\n\n```py", "thon\n", "def parse(s):\n", "    if not s:\n",
+        "        raise ValueError('empty')\n", "    return date.fromisoformat(s)\n",
+        "```\n\nIt raises on empty input.",
+    ]
+)  # fmt: skip
+APPROVE = Script(chunks=["APP", "ROVE\n", "Looks right."])
+
+
+def script_stages(fake: FakeModelServer, **scripts: Script) -> None:
+    """Answer each stage's prompt with its script (`plan`, `code`, `review`, `revise`)."""
+    tasks = {"plan": PLAN_TASK, "code": CODE_TASK, "review": REVIEW_TASK, "revise": REVISE_TASK}
+    defaults = {"plan": PLAN, "code": CODE, "review": APPROVE, "revise": CODE}
+    for stage, task in tasks.items():
+        fake.script(scripts.get(stage, defaults[stage]), match=task)
