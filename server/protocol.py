@@ -91,6 +91,7 @@ class Timings(Payload):
 
 @attrs.frozen
 class ChatResult(Payload):
+    #: The conversation's id (the one given, or a new one): send it with the next prompt.
     conversation_id: str
     #: The whole answer.
     text: str
@@ -110,6 +111,7 @@ class ChatResult(Payload):
 @attrs.frozen
 class ModelEntry(Payload):
     name: str
+    #: Size on disk, when the backend knows.
     size_bytes: int | None
     #: When the model was installed or changed (ISO 8601), when the backend knows.
     modified_at: str | None
@@ -200,7 +202,7 @@ Stage = Literal["chat"] | CodegenStage
 #: What a streamed text is: the answer, or the reasoning of a thinking model.
 TextKind = DeltaKind
 
-#: Server → client notification carrying one batch of streamed text (params: `TokenBatch`).
+#: Server → client notification carrying one batch of streamed text.
 TOKEN_NOTIFICATION = "ollama/token"
 
 
@@ -271,12 +273,17 @@ ProgressValue = ProgressBegin | ProgressStageReport | ProgressTextReport | Progr
 class Progress(Payload):
     """Params of `$/progress` (standard LSP) carrying our values."""
 
+    #: The request's `workDoneToken`, or the one the server created for it.
     token: int | str
     value: ProgressValue
 
 
+#: The notifications a streaming command sends, with their params; both carry the same text.
+NOTIFICATIONS: dict[str, type[Payload]] = {TOKEN_NOTIFICATION: TokenBatch, lsp.PROGRESS: Progress}
+
 # --- Errors ----------------------------------------------------------------------------------
 
+# The codes of the errors below.
 REQUEST_CANCELLED = -32800
 INVALID_PARAMS = -32602
 REQUEST_FAILED = -32803
@@ -295,6 +302,7 @@ class InvalidParamsData(Payload):
 
 @attrs.frozen
 class RequestFailedData(Payload):
+    #: How it failed (the message says what to do).
     kind: FailureKind
     #: The answer's text so far, when some had arrived (with stages: the failing stage's text).
     partial_text: str = optional("")
@@ -362,6 +370,7 @@ __all__ = [
     "ERRORS",
     "INVALID_PARAMS",
     "MAX_REVISIONS",
+    "NOTIFICATIONS",
     "REQUEST_CANCELLED",
     "REQUEST_FAILED",
     "SIGNATURES",
