@@ -41,7 +41,7 @@ COMMAND = ".venv/bin/python scripts/generate_protocol.py"
 
 # --- What the protocol module declares, in source order ----------------------------------------
 
-EXPORTED = {name: getattr(protocol, name) for name in protocol.__all__}
+EXPORTED: dict[str, Any] = {name: getattr(protocol, name) for name in protocol.__all__}
 NAMES = [name for name in vars(protocol) if name in EXPORTED]
 PAYLOADS = [
     value
@@ -55,7 +55,7 @@ CONSTANTS = [
     if isinstance(EXPORTED[name], str | int) and not isinstance(EXPORTED[name], bool)
 ]
 #: Named types (`Stage = Literal[...] | ...`): shown by name wherever a field has that type.
-ALIASES = {
+ALIASES: dict[str, Any] = {
     name: value
     for name, value in ((name, EXPORTED[name]) for name in NAMES)
     if get_origin(value) in (Literal, typing.Union, types.UnionType)
@@ -75,7 +75,7 @@ def _comments_of_file(path: str) -> dict[str | None, dict[str, str]]:
         for node in body:
             if isinstance(node, ast.ClassDef) and owner is None:
                 collect(node.name, node.body)
-            target = node.target if isinstance(node, ast.AnnAssign) else None
+            target: ast.expr | None = node.target if isinstance(node, ast.AnnAssign) else None
             if isinstance(node, ast.Assign) and len(node.targets) == 1:
                 target = node.targets[0]
             if not isinstance(target, ast.Name):

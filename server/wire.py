@@ -46,6 +46,10 @@ class Payload:
 
     __slots__ = ()
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        setattr(cls, "to_wire", Payload.to_wire)  # noqa: B010  # never a base class's encoder
+
     def to_wire(self) -> dict[str, Any]:
         """This object as JSON values. The first call compiles the class's encoder, which then
         replaces this method."""

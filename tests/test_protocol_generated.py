@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
+from types import ModuleType
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _generator():
+def _generator() -> ModuleType:
     spec = importlib.util.spec_from_file_location(
         "generate_protocol", ROOT / "scripts" / "generate_protocol.py"
     )
