@@ -47,7 +47,7 @@ class Command(enum.StrEnum):
 # --- Shared pieces ---------------------------------------------------------------------------
 
 
-@attrs.frozen
+@attrs.define
 class ContextRef(Payload):
     """A snippet of an open document, or of a file under a workspace folder."""
 
@@ -59,7 +59,7 @@ class ContextRef(Payload):
 # --- ollama.chat -----------------------------------------------------------------------------
 
 
-@attrs.frozen
+@attrs.define
 class ChatParams(Payload):
     #: Not empty; at most `limits.maxPromptChars` characters.
     prompt: str
@@ -75,21 +75,21 @@ class ChatParams(Payload):
     options: dict[str, Any] = optional(factory=dict)
 
 
-@attrs.frozen
+@attrs.define
 class Usage(Payload):
     #: null when the backend does not count.
     prompt_tokens: int | None
     completion_tokens: int | None
 
 
-@attrs.frozen
+@attrs.define
 class Timings(Payload):
     #: From the request's arrival to the first streamed delta (null when none came).
     first_token_ms: float | None
     total_ms: float
 
 
-@attrs.frozen
+@attrs.define
 class ChatResult(Payload):
     #: The conversation's id (the one given, or a new one): send it with the next prompt.
     conversation_id: str
@@ -108,7 +108,7 @@ class ChatResult(Payload):
 # --- ollama.listModels (argument `{}`) -------------------------------------------------------
 
 
-@attrs.frozen
+@attrs.define
 class ModelEntry(Payload):
     name: str
     #: Size on disk, when the backend knows.
@@ -117,7 +117,7 @@ class ModelEntry(Payload):
     modified_at: str | None
 
 
-@attrs.frozen
+@attrs.define
 class ListModelsResult(Payload):
     models: list[ModelEntry]
     #: The model used when a command names none (the `model` setting).
@@ -127,7 +127,7 @@ class ListModelsResult(Payload):
 # --- ollama.resetConversation (result: null) -------------------------------------------------
 
 
-@attrs.frozen
+@attrs.define
 class ResetConversationParams(Payload):
     conversation_id: str
 
@@ -138,7 +138,7 @@ class ResetConversationParams(Payload):
 MAX_REVISIONS = 5
 
 
-@attrs.frozen
+@attrs.define
 class GenerateCodeParams(Payload):
     #: An open document, or a file under a workspace folder.
     uri: str
@@ -158,7 +158,7 @@ class GenerateCodeParams(Payload):
     options: dict[str, Any] = optional(factory=dict)
 
 
-@attrs.frozen
+@attrs.define
 class GenerateCodeResult(Payload):
     #: The code of the final revision: exactly its code deltas joined.
     code: str
@@ -206,7 +206,7 @@ TextKind = DeltaKind
 TOKEN_NOTIFICATION = "ollama/token"
 
 
-@attrs.frozen
+@attrs.define
 class TokenBatch(Payload):
     """Params of `ollama/token`: one flushed batch of one stage and one kind."""
 
@@ -222,7 +222,7 @@ class TokenBatch(Payload):
     revision: int | None = optional()
 
 
-@attrs.frozen
+@attrs.define
 class ProgressBegin(Payload):
     """`$/progress` value opening a stream."""
 
@@ -232,7 +232,7 @@ class ProgressBegin(Payload):
     cancellable: bool = True
 
 
-@attrs.frozen
+@attrs.define
 class ProgressStageReport(Payload):
     """`$/progress` report that a stage starts (commands with stages); it has no `text`."""
 
@@ -243,7 +243,7 @@ class ProgressStageReport(Payload):
     revision: int | None = optional()
 
 
-@attrs.frozen
+@attrs.define
 class ProgressTextReport(Payload):
     """`$/progress` report per flushed batch: the same text as its `ollama/token`."""
 
@@ -256,7 +256,7 @@ class ProgressTextReport(Payload):
     revision: int | None = optional()
 
 
-@attrs.frozen
+@attrs.define
 class ProgressEnd(Payload):
     """`$/progress` value closing a stream, sent before the response."""
 
@@ -269,7 +269,7 @@ class ProgressEnd(Payload):
 ProgressValue = ProgressBegin | ProgressStageReport | ProgressTextReport | ProgressEnd
 
 
-@attrs.frozen
+@attrs.define
 class Progress(Payload):
     """Params of `$/progress` (standard LSP) carrying our values."""
 
@@ -293,14 +293,14 @@ REQUEST_FAILED = -32803
 FailureKind = ErrorKind | Literal["noCode"]
 
 
-@attrs.frozen
+@attrs.define
 class InvalidParamsData(Payload):
     #: The path of the bad field: `prompt`, `context[0].range`, `range.start` (`""` for the
     #: argument list itself).
     field: str
 
 
-@attrs.frozen
+@attrs.define
 class RequestFailedData(Payload):
     #: How it failed (the message says what to do).
     kind: FailureKind
