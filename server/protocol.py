@@ -342,7 +342,7 @@ class RequestFailed(JsonRpcException):
         super().__init__(message, data=data.to_wire())
 
 
-#: Every error a command answers besides JSON-RPC's own, with the class of its `data`.
+#: The errors a command answers with (besides internal errors), and the class of their `data`.
 ERRORS: dict[type[JsonRpcException], type[Payload] | None] = {
     RequestCancelled: None,
     InvalidParams: InvalidParamsData,
