@@ -18,7 +18,7 @@ from pygls.exceptions import JsonRpcException
 from ollama_lsp.agents.backends import ModelBackend
 from ollama_lsp.agents.codegen import CodegenJob, NoCodeError, load_workflow
 
-from .protocol import RequestFailed
+from .protocol import RequestFailed, Stage
 from .streaming import TokenStream
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-def stage_label(stage: str, revision: int) -> str:
+def stage_label(stage: Stage, revision: int) -> str:
     if stage == "plan":
         return "Planning…"
     if stage == "review":

@@ -8,6 +8,8 @@ from typing import Any
 
 from lsprotocol import types as lsp
 
+from .structure import unstructure
+
 _LSP_LEVELS = [
     (logging.ERROR, lsp.MessageType.Error),
     (logging.WARNING, lsp.MessageType.Warning),
@@ -29,9 +31,8 @@ class EditorLogHandler(logging.Handler):
         if kind is None:
             return
         try:
-            self._ls.protocol.send_raw_notification(
-                "window/logMessage", {"type": int(kind), "message": self.format(record)}
-            )
+            params = lsp.LogMessageParams(type=kind, message=self.format(record))
+            self._ls.protocol.send_raw_notification(lsp.WINDOW_LOG_MESSAGE, unstructure(params))
         except Exception:  # a broken log line must not break a stream
             self.handleError(record)
 

@@ -1,8 +1,15 @@
-"""Every custom method of ollama-lsp in one place: names, parameters, results, errors.
+"""Every message of ollama-lsp beyond standard LSP, in one module: read it to learn the product.
 
-`docs/protocol.md` mirrors this module; keep the two in step. Commands travel as
-`workspace/executeCommand` with one object argument; streams travel as `$/progress` reports and
-`ollama/token` notifications. Field names on the wire are the camelCase of the Python names.
+Commands travel as `workspace/executeCommand` with one object argument and answer one object;
+while a command generates, its text streams as `ollama/token` notifications and `$/progress`
+reports; a failure answers one of the errors at the end. Each of these payloads is a class
+below, and the server sends exactly these classes (`Payload.to_wire`). Field names on the wire
+are the camelCase of the Python names; a field declared `optional(...)` may be absent (the
+default applies), every other field is always there, `None` as `null`.
+
+`docs/protocol.md`'s tables and `client-vscode/src/protocol.ts` are generated from this module,
+its docstrings and its `#:` comments: after a change, run
+`.venv/bin/python scripts/generate_protocol.py` (a test fails while they are stale).
 """
 
 from __future__ import annotations
@@ -15,195 +22,332 @@ from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcRequestCancelled
 
 from ollama_lsp.agents.backends.base import DeltaKind, ErrorKind
+from ollama_lsp.agents.codegen import Stage as CodegenStage
 
-from .structure import ParamsError, structure, unstructure
+from .structure import ParamsError, structure
+from .wire import Payload, optional
 
-# --- Method names ----------------------------------------------------------------------------
+# --- Commands --------------------------------------------------------------------------------
 
 
 class Command(enum.StrEnum):
-    """Commands the client runs with `workspace/executeCommand`."""
+    """Commands the client runs with `workspace/executeCommand` and exactly one object argument."""
 
+    #: Answer a prompt within a conversation; the answer streams.
     CHAT = "ollama.chat"
+    #: The models the backend offers, and the default one.
     LIST_MODELS = "ollama.listModels"
+    #: Forget a conversation's history (an unknown id is a no-op).
     RESET_CONVERSATION = "ollama.resetConversation"
+    #: Write code for a selection or at the cursor: plan → code → review (→ revise → review),
+    #: every stage streaming; ends with an edit of the document.
     GENERATE_CODE = "ollama.generateCode"
 
-
-#: Server → client notification carrying one batch of streamed text.
-TOKEN_NOTIFICATION = "ollama/token"
-
-#: Stages a stream's batches belong to: `chat`, or the stages of `ollama.generateCode`.
-Stage = Literal["chat", "plan", "code", "review"]
 
 # --- Shared pieces ---------------------------------------------------------------------------
 
 
-@attrs.frozen
-class ContextRef:
+@attrs.define
+class ContextRef(Payload):
     """A snippet of an open document, or of a file under a workspace folder."""
 
     uri: str
-    #: Whole document when absent.
-    range: lsp.Range | None = None
+    #: The whole document when absent.
+    range: lsp.Range | None = optional()
 
 
 # --- ollama.chat -----------------------------------------------------------------------------
 
 
-@attrs.frozen
-class ChatParams:
+@attrs.define
+class ChatParams(Payload):
+    #: Not empty; at most `limits.maxPromptChars` characters.
     prompt: str
-    conversation_id: str | None = None
-    model: str | None = None
-    context: list[ContextRef] = attrs.field(factory=list)
-    #: Generation options in camelCase (`temperature`, `numCtx`, `topP`, `numPredict`, `seed`,
-    #: `stop`, ...); each backend maps them to its own names.
-    options: dict[str, Any] = attrs.field(factory=dict)
+    #: Absent: a new conversation. Unknown: a new one under that id.
+    conversation_id: str | None = optional()
+    #: Default: the `model` setting.
+    model: str | None = optional()
+    #: Snippets put into the prompt with their file name and language, within
+    #: `chat.maxContextChars`.
+    context: list[ContextRef] = optional(factory=list)
+    #: Generation options in camelCase (`temperature`, `numCtx`, `topP`, `topK`, `numPredict`,
+    #: `seed`, `stop`, ...); each backend maps them to its own names.
+    options: dict[str, Any] = optional(factory=dict)
 
 
-@attrs.frozen
-class Usage:
+@attrs.define
+class Usage(Payload):
+    #: null when the backend does not count.
     prompt_tokens: int | None
     completion_tokens: int | None
 
 
-@attrs.frozen
-class Timings:
+@attrs.define
+class Timings(Payload):
     #: From the request's arrival to the first streamed delta (null when none came).
     first_token_ms: float | None
     total_ms: float
 
 
-@attrs.frozen
-class ChatResult:
+@attrs.define
+class ChatResult(Payload):
+    #: The conversation's id (the one given, or a new one): send it with the next prompt.
     conversation_id: str
+    #: The whole answer.
     text: str
     #: Reasoning of thinking models, never mixed into `text` ("" when the model sent none).
     thinking: str
+    #: The model that answered (for the embedded backend, its file's name).
     model: str
+    #: `length`: the answer was cut at the model's token limit.
     done_reason: Literal["stop", "length"]
     usage: Usage
     timings: Timings
 
 
-# --- ollama.listModels -----------------------------------------------------------------------
+# --- ollama.listModels (argument `{}`) -------------------------------------------------------
 
 
-@attrs.frozen
-class ModelEntry:
+@attrs.define
+class ModelEntry(Payload):
     name: str
-    size_bytes: int | None = None
-    modified_at: str | None = None
+    #: Size on disk, when the backend knows.
+    size_bytes: int | None
+    #: When the model was installed or changed (ISO 8601), when the backend knows.
+    modified_at: str | None
 
 
-@attrs.frozen
-class ListModelsResult:
+@attrs.define
+class ListModelsResult(Payload):
     models: list[ModelEntry]
-    #: The model used when a command names none (`ollama.model`).
+    #: The model used when a command names none (the `model` setting).
     default: str
 
 
-# --- ollama.resetConversation ----------------------------------------------------------------
+# --- ollama.resetConversation (result: null) -------------------------------------------------
 
 
-@attrs.frozen
-class ResetConversationParams:
+@attrs.define
+class ResetConversationParams(Payload):
     conversation_id: str
 
 
 # --- ollama.generateCode ---------------------------------------------------------------------
 
-
-@attrs.frozen
-class GenerateCodeParams:
-    uri: str
-    #: The selection; an empty range is the cursor. In the negotiated position encoding.
-    range: lsp.Range
-    instruction: str
-    model: str | None = None
-    #: Send `workspace/applyEdit` at the end (else only return the edit).
-    apply: bool = True
-    review: bool = True
-    #: How often a review's problems may send the code back for revision.
-    max_revisions: int = 1
-    #: Generation options for every stage, as for `ollama.chat`.
-    options: dict[str, Any] = attrs.field(factory=dict)
-
-
-@attrs.frozen
-class GenerateCodeResult:
-    #: The code of the final revision: its code deltas joined.
-    code: str
-    plan: str
-    #: The last review (null when `review` was false).
-    review: str | None
-    revisions: int
-    #: One TextDocumentEdit for the document's version when the request arrived.
-    edit: lsp.WorkspaceEdit
-    applied: bool
-    #: Why the edit was not applied (stale document, the client's reason); absent otherwise.
-    failure_reason: str | None = None
-
-
 #: The most revisions one request may ask for (each one is two more model calls).
 MAX_REVISIONS = 5
 
-# --- Streaming -------------------------------------------------------------------------------
+
+@attrs.define
+class GenerateCodeParams(Payload):
+    #: An open document, or a file under a workspace folder.
+    uri: str
+    #: The selection; an empty range is the cursor. In the negotiated position encoding.
+    range: lsp.Range
+    #: What to do ("add input validation"): not empty, at most `limits.maxPromptChars`.
+    instruction: str
+    #: Default: the `model` setting.
+    model: str | None = optional()
+    #: Send `workspace/applyEdit` at the end; false: only return the edit.
+    apply: bool = optional(True)
+    #: False skips the review and the revisions.
+    review: bool = optional(True)
+    #: How often a review's problems may send the code back for revision (0 to `MAX_REVISIONS`).
+    max_revisions: int = optional(1)
+    #: Generation options for every stage, as for `ollama.chat`.
+    options: dict[str, Any] = optional(factory=dict)
+
+
+@attrs.define
+class GenerateCodeResult(Payload):
+    #: The code of the final revision: exactly its code deltas joined.
+    code: str
+    plan: str
+    #: The last review's text (null when `review` was false).
+    review: str | None
+    #: How many revisions were done.
+    revisions: int
+    #: One TextDocumentEdit for the document's synced version when the request arrived (version
+    #: null for a file that is not open): `code` fitted into the document.
+    edit: lsp.WorkspaceEdit
+    #: Whether the client applied the edit the server sent (false with `apply: false`).
+    applied: bool
+    #: Why the edit was not applied: the document changed meanwhile, or the client's reason.
+    failure_reason: str | None = optional()
 
 
 @attrs.frozen
-class TokenBatch:
+class CommandSignature:
+    """What a command takes and answers (None: `{}` as argument, `null` as result)."""
+
+    params: type[Payload] | None
+    result: type[Payload] | None
+    #: Streams `ollama/token` and `$/progress` while it runs.
+    streams: bool = False
+
+
+#: Every command's argument and result classes.
+SIGNATURES: dict[Command, CommandSignature] = {
+    Command.CHAT: CommandSignature(ChatParams, ChatResult, streams=True),
+    Command.LIST_MODELS: CommandSignature(None, ListModelsResult),
+    Command.RESET_CONVERSATION: CommandSignature(ResetConversationParams, None),
+    Command.GENERATE_CODE: CommandSignature(GenerateCodeParams, GenerateCodeResult, streams=True),
+}
+
+# --- Streaming -------------------------------------------------------------------------------
+
+#: What a stream's text belongs to: `chat`, or a stage of `ollama.generateCode`.
+Stage = Literal["chat"] | CodegenStage
+
+#: What a streamed text is: the answer, or the reasoning of a thinking model.
+TextKind = DeltaKind
+
+#: Server → client notification carrying one batch of streamed text.
+TOKEN_NOTIFICATION = "ollama/token"
+
+
+@attrs.define
+class TokenBatch(Payload):
     """Params of `ollama/token`: one flushed batch of one stage and one kind."""
 
-    #: The `$/progress` token of the request, or its request id when it has no progress.
+    #: The request's progress token, or its request id when it has none: routes the text to
+    #: its view.
     token: int | str
     #: 0, 1, 2, ... per request, without gaps, across stages and kinds.
     seq: int
-    stage: str
-    kind: DeltaKind
+    stage: Stage
+    kind: TextKind
     text: str
+    #: `ollama.generateCode` only: 0 for the first writing, n for the n-th revision.
+    revision: int | None = optional()
 
+
+@attrs.define
+class ProgressBegin(Payload):
+    """`$/progress` value opening a stream."""
+
+    kind: Literal["begin"] = attrs.field(default="begin", init=False)
+    title: str
+    #: `window/workDoneProgress/cancel` stops the request like `$/cancelRequest`.
+    cancellable: bool = True
+
+
+@attrs.define
+class ProgressStageReport(Payload):
+    """`$/progress` report that a stage starts (commands with stages); it has no `text`."""
+
+    kind: Literal["report"] = attrs.field(default="report", init=False)
+    #: The stage's label (`Writing code…`).
+    message: str
+    stage: Stage
+    revision: int | None = optional()
+
+
+@attrs.define
+class ProgressTextReport(Payload):
+    """`$/progress` report per flushed batch: the same text as its `ollama/token`."""
+
+    kind: Literal["report"] = attrs.field(default="report", init=False)
+    #: The stage's label and the deltas so far (≈ tokens): `Generating · 42 tokens`.
+    message: str
+    text: str
+    text_kind: TextKind
+    stage: Stage
+    revision: int | None = optional()
+
+
+@attrs.define
+class ProgressEnd(Payload):
+    """`$/progress` value closing a stream, sent before the response."""
+
+    kind: Literal["end"] = attrs.field(default="end", init=False)
+    #: `Done`, `Cancelled`, or the error's message.
+    message: str
+
+
+#: The `$/progress` values a stream sends, in this order: begin, reports, end.
+ProgressValue = ProgressBegin | ProgressStageReport | ProgressTextReport | ProgressEnd
+
+
+@attrs.define
+class Progress(Payload):
+    """Params of `$/progress` (standard LSP) carrying our values."""
+
+    #: The request's `workDoneToken`, or the one the server created for it.
+    token: int | str
+    value: ProgressValue
+
+
+#: The notifications a streaming command sends, with their params; both carry the same text.
+NOTIFICATIONS: dict[str, type[Payload]] = {TOKEN_NOTIFICATION: TokenBatch, lsp.PROGRESS: Progress}
 
 # --- Errors ----------------------------------------------------------------------------------
 
+# The codes of the errors below.
 REQUEST_CANCELLED = -32800
-REQUEST_FAILED = -32803
 INVALID_PARAMS = -32602
+REQUEST_FAILED = -32803
+
+#: `data.kind` of a RequestFailed error; `noCode`: `ollama.generateCode` found no code in the
+#: model's answer.
+FailureKind = ErrorKind | Literal["noCode"]
+
+
+@attrs.define
+class InvalidParamsData(Payload):
+    #: The path of the bad field: `prompt`, `context[0].range`, `range.start` (`""` for the
+    #: argument list itself).
+    field: str
+
+
+@attrs.define
+class RequestFailedData(Payload):
+    #: How it failed (the message says what to do).
+    kind: FailureKind
+    #: The answer's text so far, when some had arrived (with stages: the failing stage's text).
+    partial_text: str = optional("")
+    #: The stage that failed, for commands with stages.
+    stage: Stage | None = optional()
 
 
 class RequestCancelled(JsonRpcRequestCancelled):
-    """-32800: the client cancelled; sent only after the stream's last notification."""
+    """The client cancelled; sent only after the stream's last notification."""
+
+    CODE = REQUEST_CANCELLED
 
     def __init__(self) -> None:
         super().__init__("Request cancelled by the client.")
 
 
 class InvalidParams(JsonRpcInvalidParams):
-    """-32602 naming the bad field; `data.field` holds its path (e.g. `context[0].uri`)."""
+    """A bad argument: a wrong type, a missing or empty `prompt` / `instruction`, either over
+    `limits.maxPromptChars`, a `uri` neither open nor under a workspace folder, a range outside
+    the document, `maxRevisions` out of range, an unknown command."""
+
+    CODE = INVALID_PARAMS
 
     def __init__(self, message: str, field: str) -> None:
-        super().__init__(message, data={"field": field})
+        super().__init__(message, data=InvalidParamsData(field).to_wire())
 
 
 class RequestFailed(JsonRpcException):
-    """-32803: the model server failed (or, `noCode`, answered no code); `data.kind` says how,
-    `data.partialText` what came, `data.stage` in which stage of a workflow."""
+    """The model server failed, or the model answered no code; the message says what to do."""
 
     CODE = REQUEST_FAILED
 
     def __init__(
-        self,
-        kind: ErrorKind | Literal["noCode"],
-        message: str,
-        partial_text: str | None = None,
-        **extra: Any,
+        self, kind: FailureKind, message: str, partial_text: str = "", stage: Stage | None = None
     ) -> None:
-        data: dict[str, Any] = {"kind": kind, **extra}
-        if partial_text:
-            data["partialText"] = partial_text
-        super().__init__(message, data=data)
+        data = RequestFailedData(kind, partial_text, stage)
+        super().__init__(message, data=data.to_wire())
 
+
+#: The errors a command answers with (besides internal errors), and the class of their `data`.
+ERRORS: dict[type[JsonRpcException], type[Payload] | None] = {
+    RequestCancelled: None,
+    InvalidParams: InvalidParamsData,
+    RequestFailed: RequestFailedData,
+}
 
 # --- Parsing command arguments ---------------------------------------------------------------
 
@@ -223,27 +367,41 @@ def parse_params(params_type: type[T], arguments: list[Any] | None) -> T:
 
 
 __all__ = [
+    "ERRORS",
     "INVALID_PARAMS",
     "MAX_REVISIONS",
+    "NOTIFICATIONS",
     "REQUEST_CANCELLED",
     "REQUEST_FAILED",
+    "SIGNATURES",
     "TOKEN_NOTIFICATION",
     "ChatParams",
     "ChatResult",
     "Command",
+    "CommandSignature",
     "ContextRef",
+    "FailureKind",
     "GenerateCodeParams",
     "GenerateCodeResult",
     "InvalidParams",
+    "InvalidParamsData",
     "ListModelsResult",
     "ModelEntry",
+    "Payload",
+    "Progress",
+    "ProgressBegin",
+    "ProgressEnd",
+    "ProgressStageReport",
+    "ProgressTextReport",
+    "ProgressValue",
     "RequestCancelled",
     "RequestFailed",
+    "RequestFailedData",
     "ResetConversationParams",
     "Stage",
+    "TextKind",
     "Timings",
     "TokenBatch",
     "Usage",
     "parse_params",
-    "unstructure",
 ]

@@ -83,8 +83,9 @@ class RunningRequests:
             raise RequestCancelled() from None
         except BackendError as error:
             stream.end(error.message)
-            where = {} if stream.stage is None else {"stage": stream.stage}
-            raise RequestFailed(error.kind, error.message, stream.partial_text(), **where) from None
+            raise RequestFailed(
+                error.kind, error.message, stream.partial_text(), stream.stage
+            ) from None
         except RequestFailed as error:  # a failure the handler diagnosed itself
             stream.end(error.message)
             raise

@@ -39,19 +39,19 @@ from .protocol import (
     InvalidParams,
     ListModelsResult,
     ModelEntry,
+    Payload,
     RequestFailed,
     ResetConversationParams,
     Timings,
     Usage,
     parse_params,
-    unstructure,
 )
 from .requests import CommandCall, RunningRequests
 
 logger = logging.getLogger(__name__)
 
 
-CommandHandler = Callable[["OllamaLanguageServer", CommandCall], Awaitable[Any]]
+CommandHandler = Callable[["OllamaLanguageServer", CommandCall], Awaitable[Payload | None]]
 COMMANDS: dict[str, CommandHandler] = {}
 
 
@@ -90,7 +90,8 @@ class OllamaProtocol(LanguageServerProtocol):
         request_id = self.msg_id if self.msg_id is not None else ""
         arguments = list(params.arguments) if params.arguments is not None else None
         call = CommandCall(request_id, arguments, params.work_done_token)
-        return await self._server.running.run(handler(self._server, call))
+        result = await self._server.running.run(handler(self._server, call))
+        return None if result is None else result.to_wire()
 
     @lsp_method(lsp.WINDOW_WORK_DONE_PROGRESS_CANCEL)
     def lsp_work_done_progress_cancel(self, params: lsp.WorkDoneProgressCancelParams) -> None:
@@ -313,7 +314,7 @@ def register_notifications(ls: OllamaLanguageServer) -> None:
 
 
 @command(Command.CHAT)
-async def chat(ls: OllamaLanguageServer, call: CommandCall) -> Any:
+async def chat(ls: OllamaLanguageServer, call: CommandCall) -> ChatResult:
     started = time.perf_counter()
     params = parse_params(ChatParams, call.arguments)
     ls.check_prompt(params.prompt)
@@ -333,30 +334,28 @@ async def chat(ls: OllamaLanguageServer, call: CommandCall) -> Any:
             ls.backend, turn, lambda delta: stream.push("chat", delta.kind, delta.text)
         )
     first = answer.first_delta_at
-    return unstructure(
-        ChatResult(
-            conversation_id=turn.conversation_id,
-            text=answer.text,
-            thinking=answer.thinking,
-            model=answer.finish.model or turn.model,
-            done_reason=answer.finish.done_reason,
-            usage=Usage(answer.finish.prompt_tokens, answer.finish.completion_tokens),
-            timings=Timings(
-                first_token_ms=None if first is None else (first - started) * 1000,
-                total_ms=(time.perf_counter() - started) * 1000,
-            ),
-        )
+    return ChatResult(
+        conversation_id=turn.conversation_id,
+        text=answer.text,
+        thinking=answer.thinking,
+        model=answer.finish.model or turn.model,
+        done_reason=answer.finish.done_reason,
+        usage=Usage(answer.finish.prompt_tokens, answer.finish.completion_tokens),
+        timings=Timings(
+            first_token_ms=None if first is None else (first - started) * 1000,
+            total_ms=(time.perf_counter() - started) * 1000,
+        ),
     )
 
 
 @command(Command.LIST_MODELS)
-async def list_models(ls: OllamaLanguageServer, call: CommandCall) -> Any:
+async def list_models(ls: OllamaLanguageServer, call: CommandCall) -> ListModelsResult:
     try:
         models = await ls.backend.list_models()
     except BackendError as error:
         raise RequestFailed(error.kind, error.message) from None
     entries = [ModelEntry(m.name, m.size_bytes, m.modified_at) for m in models]
-    return unstructure(ListModelsResult(models=entries, default=ls.settings.model))
+    return ListModelsResult(models=entries, default=ls.settings.model)
 
 
 @command(Command.RESET_CONVERSATION)
@@ -366,7 +365,7 @@ async def reset_conversation(ls: OllamaLanguageServer, call: CommandCall) -> Non
 
 
 @command(Command.GENERATE_CODE)
-async def generate_code(ls: OllamaLanguageServer, call: CommandCall) -> Any:
+async def generate_code(ls: OllamaLanguageServer, call: CommandCall) -> GenerateCodeResult:
     params = parse_params(GenerateCodeParams, call.arguments)
     ls.check_prompt(params.instruction, "instruction")
     if not 0 <= params.max_revisions <= MAX_REVISIONS:
@@ -401,20 +400,15 @@ async def generate_code(ls: OllamaLanguageServer, call: CommandCall) -> Any:
         applied, failure_reason = False, None
         if params.apply:
             applied, failure_reason = await apply_edit(ls, edit, params.uri, version, text)
-    result = unstructure(
-        GenerateCodeResult(
-            code=outcome.code,
-            plan=outcome.plan,
-            review=outcome.review,
-            revisions=outcome.revisions,
-            edit=edit,
-            applied=applied,
-            failure_reason=failure_reason,
-        )
+    return GenerateCodeResult(
+        code=outcome.code,
+        plan=outcome.plan,
+        review=outcome.review,
+        revisions=outcome.revisions,
+        edit=edit,
+        applied=applied,
+        failure_reason=failure_reason,
     )
-    if failure_reason is None:
-        del result["failureReason"]
-    return result
 
 
 def _new_id() -> str:

@@ -28,7 +28,14 @@ from pygls.exceptions import JsonRpcException
 from pygls.lsp.client import LanguageClient
 
 from .documents import Document, language_for, line_starts, uri_to_path
-from .protocol import REQUEST_CANCELLED, TOKEN_NOTIFICATION, Command
+from .protocol import (
+    REQUEST_CANCELLED,
+    TOKEN_NOTIFICATION,
+    ChatParams,
+    Command,
+    GenerateCodeParams,
+    Payload,
+)
 
 EXIT_CANCELLED = 130
 _DIM, _RESET = ("\x1b[2m", "\x1b[0m") if sys.stderr.isatty() else ("", "")
@@ -99,7 +106,7 @@ class TerminalClient:
 
     async def ask(self, prompt: str) -> int:
         """Stream one answer to stdout; returns an exit status (0, 1 error, 130 stopped)."""
-        argument = {"prompt": prompt, "conversationId": self._conversation_id}
+        argument = ChatParams(prompt=prompt, conversation_id=self._conversation_id)
         status, _ = await self._run_command(Command.CHAT, argument, "chat")
         if status == 0:
             self._write(sys.stdout, "\n")
@@ -123,15 +130,9 @@ class TerminalClient:
                 )
             )
         )
-        argument = {
-            "uri": opened.uri,
-            "range": {
-                "start": {"line": range.start.line, "character": range.start.character},
-                "end": {"line": range.end.line, "character": range.end.character},
-            },
-            "instruction": instruction,
-            "apply": apply,
-        }
+        argument = GenerateCodeParams(
+            uri=opened.uri, range=range, instruction=instruction, apply=apply
+        )
         status, result = await self._run_command(Command.GENERATE_CODE, argument, "generate")
         if status:
             return status
@@ -145,7 +146,7 @@ class TerminalClient:
         _say(f"[not applied: add --apply to write it into {path}]")
         return 0
 
-    async def _run_command(self, command: Command, argument: Any, kind: str) -> tuple[int, Any]:
+    async def _run_command(self, command: Command, argument: Payload, kind: str) -> tuple[int, Any]:
         """Send one streaming command; returns (exit status, result)."""
         request_id = next(self._ids)
         self._stream_token = f"{kind}-{request_id}"
@@ -153,7 +154,9 @@ class TerminalClient:
         future = self._client.protocol.send_request(
             lsp.WORKSPACE_EXECUTE_COMMAND,
             lsp.ExecuteCommandParams(
-                command=command, arguments=[argument], work_done_token=self._stream_token
+                command=command,
+                arguments=[argument.to_wire()],
+                work_done_token=self._stream_token,
             ),
             msg_id=request_id,
         )

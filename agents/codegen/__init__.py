@@ -14,7 +14,7 @@ from typing import Any
 from ollama_lsp.agents.backends.base import ModelBackend
 
 from .cleaning import NoCodeError, fit_code
-from .job import CodegenJob, surrounding_code
+from .job import CodegenJob, Stage, surrounding_code
 
 StreamCodegen = Callable[[ModelBackend, CodegenJob], AsyncIterator[tuple[str, Any]]]
 
@@ -36,6 +36,7 @@ async def load_workflow() -> StreamCodegen:
 __all__ = [
     "CodegenJob",
     "NoCodeError",
+    "Stage",
     "StreamCodegen",
     "fit_code",
     "load_workflow",

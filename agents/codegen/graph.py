@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections.abc import AsyncIterator, Callable
-from typing import Any, Literal, TypedDict, cast
+from typing import Any, TypedDict, cast
 
 from langgraph.config import get_stream_writer
 from langgraph.graph import END, START, StateGraph
@@ -31,9 +31,7 @@ from ollama_lsp.agents.backends.base import BackendError, ChatRequest, Finish, M
 
 from . import prompts
 from .cleaning import CodeExtractor, NoCodeError
-from .job import CodegenJob
-
-Stage = Literal["plan", "code", "review"]
+from .job import CodegenJob, Stage
 
 
 class CodegenState(TypedDict, total=False):

@@ -1,10 +1,15 @@
-"""What the code workflow works on: the instruction and the code around the selection."""
+"""What the code workflow works on (the instruction and the code around the selection), and
+the stages it goes through."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import attrs
+
+#: The workflow's stages in the order they first run; each revision runs `code` and `review`
+#: again. Here, not in `graph`, so that naming a stage does not import LangGraph.
+Stage = Literal["plan", "code", "review"]
 
 
 @attrs.frozen

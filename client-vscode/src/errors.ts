@@ -1,5 +1,5 @@
 // Server errors as the user should read them.
-import { ErrorCode, type RequestFailedData } from "./protocol";
+import { INVALID_PARAMS, REQUEST_FAILED, type RequestFailedData } from "./protocol";
 
 interface ResponseErrorLike {
   code: number;
@@ -13,7 +13,7 @@ function isResponseError(error: unknown): error is ResponseErrorLike {
 
 /** The kind of a -32803 RequestFailed error (`unreachable`, `modelNotFound`, …), if it is one. */
 export function failureKind(error: unknown): RequestFailedData["kind"] | undefined {
-  if (!isResponseError(error) || error.code !== ErrorCode.requestFailed) return undefined;
+  if (!isResponseError(error) || error.code !== REQUEST_FAILED) return undefined;
   return (error.data as RequestFailedData | undefined)?.kind;
 }
 
@@ -24,7 +24,7 @@ export function failureKind(error: unknown): RequestFailedData["kind"] | undefin
 export function describeError(error: unknown): string {
   if (isResponseError(error)) {
     const field = (error.data as { field?: string } | undefined)?.field;
-    if (error.code === ErrorCode.invalidParams && field) return `${error.message} (\`${field}\`)`;
+    if (error.code === INVALID_PARAMS && field) return `${error.message} (\`${field}\`)`;
     return error.message;
   }
   return error instanceof Error ? error.message : String(error);

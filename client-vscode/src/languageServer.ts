@@ -8,18 +8,13 @@ import {
   WorkDoneProgress,
   type LanguageClientOptions,
   type ServerOptions,
-  type WorkDoneProgressBegin,
-  type WorkDoneProgressEnd,
-  type WorkDoneProgressReport,
 } from "vscode-languageclient/node";
 import { findExecutable } from "./executable";
-import { TOKEN_NOTIFICATION, type TokenParams } from "./protocol";
+import { TOKEN_NOTIFICATION, type ProgressValue, type TokenBatch } from "./protocol";
 import { toServerSettings } from "./settings";
 
-export type ProgressValue = WorkDoneProgressBegin | WorkDoneProgressReport | WorkDoneProgressEnd;
-
 export interface StreamHandlers {
-  onToken?(params: TokenParams): void;
+  onToken?(params: TokenBatch): void;
   onProgress?(value: ProgressValue): void;
 }
 
@@ -66,7 +61,7 @@ export class OllamaLanguageServer implements vscode.Disposable {
     };
     // The default error handler restarts a crashed server (up to 4 times in 3 minutes).
     const client = new LanguageClient("ollama", "Ollama Language Server", serverOptions, clientOptions);
-    client.onNotification(TOKEN_NOTIFICATION, (params: TokenParams) => {
+    client.onNotification(TOKEN_NOTIFICATION, (params: TokenBatch) => {
       this.streams.get(String(params.token))?.onToken?.(params);
     });
     client.onDidChangeState((event) => {
@@ -122,8 +117,10 @@ export class OllamaLanguageServer implements vscode.Disposable {
     }
     const token = randomUUID();
     this.streams.set(token, handlers);
-    const progress = handlers.onProgress
-      ? client.onProgress(WorkDoneProgress.type, token, handlers.onProgress)
+    // The server's `$/progress` values are LSP's with more fields: the protocol's own types.
+    const onProgress = handlers.onProgress;
+    const progress = onProgress
+      ? client.onProgress(WorkDoneProgress.type, token, (value) => onProgress(value as ProgressValue))
       : undefined;
     try {
       return (await client.sendRequest(

@@ -3,7 +3,7 @@ import * as vscode from "vscode";
 import type { ModelList } from "../shared/messages";
 import { describeError, failureKind } from "./errors";
 import type { OllamaLanguageServer } from "./languageServer";
-import { ServerCommand, type ListModelsResult } from "./protocol";
+import { Command, type ListModelsResult } from "./protocol";
 
 export type Health = { state: "ok" } | { state: "unreachable" | "serverDown"; message: string };
 
@@ -36,7 +36,7 @@ export class ModelCatalog implements vscode.Disposable {
       return;
     }
     try {
-      const result = await this.server.execute<ListModelsResult>(ServerCommand.listModels, {});
+      const result = await this.server.execute<ListModelsResult>(Command.LIST_MODELS, {});
       this.models = result.models.map((model) => model.name);
       this.update({ state: "ok" });
     } catch (error) {

@@ -1,83 +1,223 @@
-// The server's custom protocol as the extension uses it (docs/protocol.md in the repo root).
-import type { Range } from "vscode-languageclient/node";
+// Generated from server/protocol.py by scripts/generate_protocol.py: do not edit.
+// After changing the protocol, run `.venv/bin/python scripts/generate_protocol.py` in the repository root.
+import type { Range, WorkspaceEdit } from "vscode-languageclient/node";
 
-export const ServerCommand = {
-  chat: "ollama.chat",
-  listModels: "ollama.listModels",
-  resetConversation: "ollama.resetConversation",
-  generateCode: "ollama.generateCode",
+/** Commands the client runs with `workspace/executeCommand` and exactly one object argument. */
+export const Command = {
+  /** Answer a prompt within a conversation; the answer streams. */
+  CHAT: "ollama.chat",
+  /** The models the backend offers, and the default one. */
+  LIST_MODELS: "ollama.listModels",
+  /** Forget a conversation's history (an unknown id is a no-op). */
+  RESET_CONVERSATION: "ollama.resetConversation",
+  /**
+   * Write code for a selection or at the cursor: plan → code → review (→ revise → review), every stage
+   * streaming; ends with an edit of the document.
+   */
+  GENERATE_CODE: "ollama.generateCode",
 } as const;
+export type Command = (typeof Command)[keyof typeof Command];
 
-export const TOKEN_NOTIFICATION = "ollama/token";
-
-export type Stage = "chat" | "plan" | "code" | "review";
-
-export interface TokenParams {
-  /** The request's progress token (or its id when it had none): routes text to its view. */
-  token: string | number;
-  seq: number;
-  stage: Stage;
-  kind: "content" | "thinking";
-  text: string;
-  /** Code deltas of `ollama.generateCode`: 0 for the first writing, n for the n-th revision. */
-  revision?: number;
-}
-
+/** A snippet of an open document, or of a file under a workspace folder. */
 export interface ContextRef {
   uri: string;
+  /** The whole document when absent. */
   range?: Range;
 }
 
 export interface ChatParams {
+  /** Not empty; at most `limits.maxPromptChars` characters. */
   prompt: string;
+  /** Absent: a new conversation. Unknown: a new one under that id. */
   conversationId?: string;
+  /** Default: the `model` setting. */
   model?: string;
+  /** Snippets put into the prompt with their file name and language, within `chat.maxContextChars`. */
   context?: ContextRef[];
+  /**
+   * Generation options in camelCase (`temperature`, `numCtx`, `topP`, `topK`, `numPredict`, `seed`, `stop`,
+   * ...); each backend maps them to its own names.
+   */
+  options?: Record<string, unknown>;
+}
+
+export interface Usage {
+  /** null when the backend does not count. */
+  promptTokens: number | null;
+  completionTokens: number | null;
+}
+
+export interface Timings {
+  /** From the request's arrival to the first streamed delta (null when none came). */
+  firstTokenMs: number | null;
+  totalMs: number;
 }
 
 export interface ChatResult {
+  /** The conversation's id (the one given, or a new one): send it with the next prompt. */
   conversationId: string;
+  /** The whole answer. */
   text: string;
+  /** Reasoning of thinking models, never mixed into `text` ("" when the model sent none). */
   thinking: string;
+  /** The model that answered (for the embedded backend, its file's name). */
   model: string;
-  doneReason: string;
+  /** `length`: the answer was cut at the model's token limit. */
+  doneReason: "stop" | "length";
+  usage: Usage;
+  timings: Timings;
+}
+
+export interface ModelEntry {
+  name: string;
+  /** Size on disk, when the backend knows. */
+  sizeBytes: number | null;
+  /** When the model was installed or changed (ISO 8601), when the backend knows. */
+  modifiedAt: string | null;
 }
 
 export interface ListModelsResult {
-  models: { name: string }[];
+  models: ModelEntry[];
+  /** The model used when a command names none (the `model` setting). */
   default: string;
 }
 
-export interface GenerateCodeParams {
-  uri: string;
-  range: Range;
-  instruction: string;
-  model?: string;
-  apply?: boolean;
-  review?: boolean;
-  maxRevisions?: number;
+export interface ResetConversationParams {
+  conversationId: string;
 }
 
-export interface TextEdit {
+/** The most revisions one request may ask for (each one is two more model calls). */
+export const MAX_REVISIONS = 5;
+
+export interface GenerateCodeParams {
+  /** An open document, or a file under a workspace folder. */
+  uri: string;
+  /** The selection; an empty range is the cursor. In the negotiated position encoding. */
   range: Range;
-  newText: string;
+  /** What to do ("add input validation"): not empty, at most `limits.maxPromptChars`. */
+  instruction: string;
+  /** Default: the `model` setting. */
+  model?: string;
+  /** Send `workspace/applyEdit` at the end; false: only return the edit. */
+  apply?: boolean;
+  /** False skips the review and the revisions. */
+  review?: boolean;
+  /** How often a review's problems may send the code back for revision (0 to `MAX_REVISIONS`). */
+  maxRevisions?: number;
+  /** Generation options for every stage, as for `ollama.chat`. */
+  options?: Record<string, unknown>;
 }
 
 export interface GenerateCodeResult {
+  /** The code of the final revision: exactly its code deltas joined. */
   code: string;
   plan: string;
+  /** The last review's text (null when `review` was false). */
   review: string | null;
+  /** How many revisions were done. */
   revisions: number;
-  edit: { documentChanges: { textDocument: { uri: string; version: number | null }; edits: TextEdit[] }[] };
+  /**
+   * One TextDocumentEdit for the document's synced version when the request arrived (version null for a file
+   * that is not open): `code` fitted into the document.
+   */
+  edit: WorkspaceEdit;
+  /** Whether the client applied the edit the server sent (false with `apply: false`). */
   applied: boolean;
+  /** Why the edit was not applied: the document changed meanwhile, or the client's reason. */
   failureReason?: string;
 }
 
-/** `data` of a -32803 RequestFailed error. */
-export interface RequestFailedData {
-  kind: "unreachable" | "modelNotFound" | "streamError" | "streamDropped" | "timeout" | "backendError" | "noCode";
-  partialText?: string;
-  stage?: Stage;
+/** What a stream's text belongs to: `chat`, or a stage of `ollama.generateCode`. */
+export type Stage = "chat" | "plan" | "code" | "review";
+
+/** What a streamed text is: the answer, or the reasoning of a thinking model. */
+export type TextKind = "content" | "thinking";
+
+/** Server → client notification carrying one batch of streamed text. */
+export const TOKEN_NOTIFICATION = "ollama/token";
+
+/** Params of `ollama/token`: one flushed batch of one stage and one kind. */
+export interface TokenBatch {
+  /** The request's progress token, or its request id when it has none: routes the text to its view. */
+  token: number | string;
+  /** 0, 1, 2, ... per request, without gaps, across stages and kinds. */
+  seq: number;
+  stage: Stage;
+  kind: TextKind;
+  text: string;
+  /** `ollama.generateCode` only: 0 for the first writing, n for the n-th revision. */
+  revision?: number;
 }
 
-export const ErrorCode = { requestCancelled: -32800, requestFailed: -32803, invalidParams: -32602 } as const;
+/** `$/progress` value opening a stream. */
+export interface ProgressBegin {
+  kind: "begin";
+  title: string;
+  /** `window/workDoneProgress/cancel` stops the request like `$/cancelRequest`. */
+  cancellable: boolean;
+}
+
+/** `$/progress` report that a stage starts (commands with stages); it has no `text`. */
+export interface ProgressStageReport {
+  kind: "report";
+  /** The stage's label (`Writing code…`). */
+  message: string;
+  stage: Stage;
+  revision?: number;
+}
+
+/** `$/progress` report per flushed batch: the same text as its `ollama/token`. */
+export interface ProgressTextReport {
+  kind: "report";
+  /** The stage's label and the deltas so far (≈ tokens): `Generating · 42 tokens`. */
+  message: string;
+  text: string;
+  textKind: TextKind;
+  stage: Stage;
+  revision?: number;
+}
+
+/** `$/progress` value closing a stream, sent before the response. */
+export interface ProgressEnd {
+  kind: "end";
+  /** `Done`, `Cancelled`, or the error's message. */
+  message: string;
+}
+
+/** The `$/progress` values a stream sends, in this order: begin, reports, end. */
+export type ProgressValue = ProgressBegin | ProgressStageReport | ProgressTextReport | ProgressEnd;
+
+/** Params of `$/progress` (standard LSP) carrying our values. */
+export interface Progress {
+  /** The request's `workDoneToken`, or the one the server created for it. */
+  token: number | string;
+  value: ProgressValue;
+}
+
+export const REQUEST_CANCELLED = -32800;
+
+export const INVALID_PARAMS = -32602;
+
+export const REQUEST_FAILED = -32803;
+
+/**
+ * `data.kind` of a RequestFailed error; `noCode`: `ollama.generateCode` found no code in the model's answer.
+ */
+export type FailureKind = "unreachable" | "modelNotFound" | "streamError" | "streamDropped" | "timeout" | "backendError" | "noCode";
+
+export interface InvalidParamsData {
+  /**
+   * The path of the bad field: `prompt`, `context[0].range`, `range.start` (`""` for the argument list
+   * itself).
+   */
+  field: string;
+}
+
+export interface RequestFailedData {
+  /** How it failed (the message says what to do). */
+  kind: FailureKind;
+  /** The answer's text so far, when some had arrived (with stages: the failing stage's text). */
+  partialText?: string;
+  /** The stage that failed, for commands with stages. */
+  stage?: Stage;
+}

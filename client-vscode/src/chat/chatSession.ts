@@ -6,7 +6,7 @@ import type { EditorTracker } from "../editorTracker";
 import { describeError } from "../errors";
 import type { OllamaLanguageServer } from "../languageServer";
 import type { ModelCatalog } from "../modelCatalog";
-import { ServerCommand, type ChatParams, type ChatResult, type ContextRef } from "../protocol";
+import { Command, type ChatParams, type ChatResult, type ContextRef } from "../protocol";
 
 export class ChatSession implements vscode.Disposable {
   // Chosen here rather than by the server, so that an answer stopped before the server's
@@ -53,7 +53,7 @@ export class ChatSession implements vscode.Disposable {
     this.post({ type: "answerStart", answerId, prompt });
     const params: ChatParams = { prompt, conversationId: this.conversationId, model: model || undefined, context };
     try {
-      const result = await this.server.execute<ChatResult>(ServerCommand.chat, params, cancel.token, {
+      const result = await this.server.execute<ChatResult>(Command.CHAT, params, cancel.token, {
         onToken: ({ seq, kind, text }) => this.post({ type: "delta", answerId, seq, kind, text }),
       });
       this.post({ type: "answerEnd", answerId, end: { status: "done", text: result.text, thinking: result.thinking } });
@@ -86,7 +86,7 @@ export class ChatSession implements vscode.Disposable {
     this.conversationId = randomUUID();
     this.post({ type: "cleared" });
     // Only frees the server's memory: a failure changes nothing for the user.
-    await this.server.execute(ServerCommand.resetConversation, { conversationId: previous }).catch(() => undefined);
+    await this.server.execute(Command.RESET_CONVERSATION, { conversationId: previous }).catch(() => undefined);
   }
 
   private async codeAction(action: CodeAction, code: string): Promise<void> {

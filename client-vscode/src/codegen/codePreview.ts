@@ -2,7 +2,7 @@
 // All preview edits and the final edit form one undo step; `revert` restores the original text.
 // Edits the user makes elsewhere meanwhile are followed; an edit inside the preview ends it.
 import * as vscode from "vscode";
-import type { TextEdit } from "../protocol";
+import type { TextEdit } from "vscode-languageclient/node";
 import { compare, endOfInsertedText, shiftedBy, type LineCharacter } from "./textGeometry";
 
 const previewDecoration = vscode.window.createTextEditorDecorationType({

@@ -2,10 +2,11 @@
 // preview while the progress notification shows the stage, then apply it as one undo step.
 // Cancel (the notification's button, Escape, "Ollama: Stop Generation") restores the document.
 import * as vscode from "vscode";
+import { TextDocumentEdit, TextEdit } from "vscode-languageclient/node";
 import { describeError } from "../errors";
 import type { OllamaLanguageServer } from "../languageServer";
 import type { ModelCatalog } from "../modelCatalog";
-import { ServerCommand, type GenerateCodeParams, type GenerateCodeResult } from "../protocol";
+import { Command, type GenerateCodeParams, type GenerateCodeResult } from "../protocol";
 import { CodePreview } from "./codePreview";
 
 const PREVIEW_CONTEXT_KEY = "ollamaLsp.previewActive";
@@ -63,15 +64,18 @@ export class InlineGenerator implements vscode.Disposable {
             // The preview occupies the document meanwhile: the extension applies the edit itself.
             apply: false,
           };
-          const result = await this.server.execute<GenerateCodeResult>(ServerCommand.generateCode, params, cancel.token, {
+          const result = await this.server.execute<GenerateCodeResult>(Command.GENERATE_CODE, params, cancel.token, {
             onToken: (token) => {
               if (token.stage === "code" && token.kind === "content") preview.append(token.revision ?? 0, token.text);
             },
             onProgress: (value) => {
-              if (value.kind !== "end" && value.message) progress.report({ message: value.message });
+              if (value.kind === "report") progress.report({ message: value.message });
             },
           });
-          const edits = result.edit.documentChanges.flatMap((change) => change.edits);
+          // The server sends one TextDocumentEdit of plain TextEdits; the LSP type allows more.
+          const edits = (result.edit.documentChanges ?? []).flatMap((change) =>
+            TextDocumentEdit.is(change) ? change.edits.filter((edit) => TextEdit.is(edit)) : [],
+          );
           this.models.noteSuccess();
           if (!(await preview.commit(edits))) throw new Error("the editor rejected the generated edit");
         },
