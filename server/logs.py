@@ -8,6 +8,8 @@ from typing import Any
 
 from lsprotocol import types as lsp
 
+from .pygls_internals import send_json
+
 _LSP_LEVELS = [
     (logging.ERROR, lsp.MessageType.Error),
     (logging.WARNING, lsp.MessageType.Warning),
@@ -29,8 +31,10 @@ class EditorLogHandler(logging.Handler):
         if kind is None:
             return
         try:
-            self._ls.protocol.send_raw_notification(
-                "window/logMessage", {"type": int(kind), "message": self.format(record)}
+            send_json(
+                self._ls.protocol,
+                "window/logMessage",
+                {"type": int(kind), "message": self.format(record)},
             )
         except Exception:  # a broken log line must not break a stream
             self.handleError(record)
