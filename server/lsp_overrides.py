@@ -13,7 +13,6 @@ import logging
 from collections.abc import Collection
 from typing import Any, Protocol, cast
 
-from cattrs import Converter
 from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import lsp_method
@@ -43,8 +42,9 @@ class Host(Protocol):
 
 
 class OllamaProtocol(QuietProtocol):
-    def __init__(self, server: LanguageServer, converter: Converter) -> None:
+    def __init__(self, server: LanguageServer, converter: Any) -> None:
         super().__init__(server, converter)
+        #: The server, as these handlers use it.
         self.host = cast(Host, server)
 
     @lsp_method(lsp.INITIALIZE)
