@@ -1,12 +1,14 @@
-"""No import cycles between our modules: each layer only imports the ones below it.
+"""No import cycles between our modules, and the server starts without the terminal client.
 
-Every import counts — at module level, inside functions (lazy) and under `TYPE_CHECKING` —
-because a cycle that only type checking sees is still two modules that cannot be read apart.
+For cycles every import counts — at module level, inside functions (lazy) and under
+`TYPE_CHECKING` — because a cycle only type checking sees still ties two modules together.
 """
 
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -94,3 +96,14 @@ def test_the_graph_sees_relative_and_lazy_imports():
     assert f"{server}.server" in imports_of(f"{server}.cli", modules[f"{server}.cli"], set(modules))
     commands = imports_of(f"{server}.server", modules[f"{server}.server"], set(modules))
     assert f"{server}.commands.chat" in commands
+
+
+def test_the_server_starts_without_the_terminal_client():
+    """`ollama-lsp` is both; only `chat` and `generate` import the client (start-up time)."""
+    check = (
+        "import sys, ollama_lsp.server.cli, ollama_lsp.server.server; "
+        "ollama_lsp.server.server.create_server(); "
+        "sys.exit(any(name.startswith(('ollama_lsp.terminal', 'pygls.client')) "
+        "for name in sys.modules))"
+    )
+    assert subprocess.run([sys.executable, "-c", check], timeout=60).returncode == 0
