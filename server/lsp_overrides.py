@@ -10,7 +10,7 @@ keeps the documents in our own store (`documents.py`), whose positions follow th
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
+from collections.abc import Collection, Generator
 from typing import Any, Protocol, cast
 
 from lsprotocol import types as lsp
@@ -48,7 +48,9 @@ class OllamaProtocol(QuietProtocol):
         self.host = cast(Host, server)
 
     @lsp_method(lsp.INITIALIZE)
-    def lsp_initialize(self, params: lsp.InitializeParams):  # type: ignore[override]
+    def lsp_initialize(
+        self, params: lsp.InitializeParams
+    ) -> Generator[Any, Any, lsp.InitializeResult]:
         self.host.on_initialize(params)
         result = yield from super().lsp_initialize(params)
         result.capabilities.execute_command_provider = lsp.ExecuteCommandOptions(
