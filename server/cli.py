@@ -8,7 +8,6 @@ import asyncio
 import gc
 import logging
 import sys
-import threading
 from typing import Any, get_args
 
 from ollama_lsp.agents.backends import BackendKind
@@ -70,11 +69,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.command == "chat":
-        from .terminal_client import run_chat
+        from ollama_lsp.terminal.session import run_chat
 
         return run_chat(args, settings_from_flags(args))
     if args.command == "generate":
-        from .terminal_client import run_generate
+        from ollama_lsp.terminal.session import run_generate
 
         return run_generate(args, settings_from_flags(args))
     serve(settings_from_flags(args), tcp_port=args.tcp, log_level=args.log_level)
@@ -102,11 +101,12 @@ def serve_stdio(ls: Any) -> None:
     """pygls' stdio loop, with stdin read on the event loop and stdout written by a thread."""
     from pygls.io_ import run_async
 
+    from .pygls_internals import install_stop_event
     from .stdio import ThreadedWriter, claim_stdout, read_stdin
 
     protocol_out = claim_stdout()
     ls.protocol.set_writer(ThreadedWriter(protocol_out))
-    ls._stop_event = stop_event = threading.Event()
+    stop_event = install_stop_event(ls)
 
     async def serve() -> None:
         await run_async(

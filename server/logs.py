@@ -8,6 +8,7 @@ from typing import Any
 
 from lsprotocol import types as lsp
 
+from .pygls_internals import send_json
 from .structure import unstructure
 
 _LSP_LEVELS = [
@@ -32,7 +33,7 @@ class EditorLogHandler(logging.Handler):
             return
         try:
             params = lsp.LogMessageParams(type=kind, message=self.format(record))
-            self._ls.protocol.send_raw_notification(lsp.WINDOW_LOG_MESSAGE, unstructure(params))
+            send_json(self._ls.protocol, lsp.WINDOW_LOG_MESSAGE, unstructure(params))
         except Exception:  # a broken log line must not break a stream
             self.handleError(record)
 

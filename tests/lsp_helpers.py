@@ -107,9 +107,10 @@ class OllamaClient(LanguageClient):
         self.apply_edit_answer = lsp.ApplyWorkspaceEditResult(applied=True)
         self.apply_edit_gate: asyncio.Event | None = None
         client = self
+        converter = default_converter()  # the protocol's own is private
 
         async def apply_edit(params: lsp.ApplyWorkspaceEditParams) -> Any:
-            wire.record("applyEdit", client.protocol._converter.unstructure(params))
+            wire.record("applyEdit", converter.unstructure(params))
             if client.apply_edit_gate is not None:
                 await client.apply_edit_gate.wait()
             return client.apply_edit_answer

@@ -1,4 +1,4 @@
-"""`ollama.generateCode` on the editor's side of the workflow in `agents/codegen`.
+"""`ollama.generateCode`: the editor's side of the workflow in `agents/codegen`.
 
 Graph events become `$/progress` stage reports and `ollama/token` batches; the final code
 becomes a WorkspaceEdit for the document's version when the request arrived; `applyEdit` is
@@ -9,24 +9,84 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import attrs
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException
 
 from ollama_lsp.agents.backends import ModelBackend
-from ollama_lsp.agents.codegen import CodegenJob, NoCodeError, load_workflow
+from ollama_lsp.agents.codegen import (
+    CodegenJob,
+    NoCodeError,
+    fit_code,
+    load_workflow,
+    surrounding_code,
+)
 
-from .protocol import RequestFailed, Stage
-from .streaming import TokenStream
-
-if TYPE_CHECKING:
-    from .server import OllamaLanguageServer
+from ..language_server import OllamaLanguageServer
+from ..positions import PositionError
+from ..protocol import (
+    MAX_REVISIONS,
+    GenerateCodeParams,
+    GenerateCodeResult,
+    InvalidParams,
+    RequestFailed,
+    Stage,
+    parse_params,
+)
+from ..requests import CommandCall
+from ..streaming import TokenStream
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+
+async def generate_code(ls: OllamaLanguageServer, call: CommandCall) -> GenerateCodeResult:
+    params = parse_params(GenerateCodeParams, call.arguments)
+    ls.check_prompt(params.instruction, "instruction")
+    if not 0 <= params.max_revisions <= MAX_REVISIONS:
+        raise InvalidParams(f"`maxRevisions` must be 0 to {MAX_REVISIONS}.", "maxRevisions")
+    try:
+        document = ls.documents.get(params.uri)
+    except LookupError as error:
+        raise InvalidParams(f"`uri`: {error}.", "uri") from None
+    try:
+        start, end = document.span(params.range, ls.position_encoding)
+    except PositionError as error:
+        raise InvalidParams(f"`range`: {error}.", "range") from None
+    # The document as the request found it: the edit is for this version only.
+    version, text = document.version, document.text
+    before, after = surrounding_code(text, start, end, ls.settings.codegen.context_chars)
+    job = CodegenJob(
+        instruction=params.instruction,
+        language=document.language_id,
+        file_name=document.name,
+        selection=text[start:end],
+        before=before,
+        after=after,
+        model=params.model or ls.settings.model,
+        review=params.review,
+        max_revisions=params.max_revisions,
+        options=params.options,
+    )
+    async with ls.stream(call, title="Ollama: generate code", label="Planning…") as stream:
+        outcome = await run_workflow(stream, ls.backend, job)
+        new_text = fit_code(outcome.code, text, start, end)
+        edit = document_edit(params.uri, version, params.range, new_text)
+        applied, failure_reason = False, None
+        if params.apply:
+            applied, failure_reason = await apply_edit(ls, edit, params.uri, version, text)
+    return GenerateCodeResult(
+        code=outcome.code,
+        plan=outcome.plan,
+        review=outcome.review,
+        revisions=outcome.revisions,
+        edit=edit,
+        applied=applied,
+        failure_reason=failure_reason,
+    )
 
 
 def stage_label(stage: Stage, revision: int) -> str:

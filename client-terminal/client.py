@@ -1,24 +1,12 @@
-"""`ollama-lsp chat` and `ollama-lsp generate`: a real LSP client of the server, started as a
-child process over stdio.
-
-It is the main-job demo and our own test client: answers stream to stdout as they are
-generated, Ctrl-C sends `$/cancelRequest` (the model stops), Ctrl-D ends an interactive chat.
-`generate` opens a file, runs `ollama.generateCode` on a cursor or a selection (stages on
-stderr, code on stdout), and with `--apply` answers the server's `workspace/applyEdit` by
-writing the edit into the file.
-"""
+"""`TerminalClient`: an LSP client of the server it starts as a child process over stdio."""
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import itertools
 import os
-import re
-import signal
 import sys
 import uuid
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +15,10 @@ from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException
 from pygls.lsp.client import LanguageClient
 
-from .documents import Document, language_for, line_starts, uri_to_path
-from .protocol import (
+from ollama_lsp.server.files import uri_to_path
+from ollama_lsp.server.languages import language_for
+from ollama_lsp.server.positions import span
+from ollama_lsp.server.protocol import (
     REQUEST_CANCELLED,
     TOKEN_NOTIFICATION,
     ChatParams,
@@ -36,6 +26,9 @@ from .protocol import (
     GenerateCodeParams,
     Payload,
 )
+from ollama_lsp.server.pygls_internals import server_process
+
+from .targets import parse_target
 
 EXIT_CANCELLED = 130
 _DIM, _RESET = ("\x1b[2m", "\x1b[0m") if sys.stderr.isatty() else ("", "")
@@ -67,7 +60,7 @@ class TerminalClient:
         self._client.feature(lsp.PROGRESS)(lambda params: self._on_progress(params))
         self._client.feature(lsp.WORKSPACE_APPLY_EDIT)(lambda params: self._apply_edit(params))
         self._client.feature(lsp.WINDOW_SHOW_MESSAGE)(
-            lambda params: _say(f"[ollama-lsp] {params.message}")
+            lambda params: say(f"[ollama-lsp] {params.message}")
         )
         self._client.feature(lsp.WINDOW_LOG_MESSAGE)(lambda params: None)
 
@@ -119,7 +112,7 @@ class TerminalClient:
             text = path.read_bytes().decode("utf-8")
             range = range_of(text)
         except (ValueError, OSError) as error:
-            _say(f"error: {error}")
+            say(f"error: {error}")
             return 2
         opened = OpenFile(path.resolve().as_uri(), path, text)
         self._opened = opened
@@ -138,12 +131,12 @@ class TerminalClient:
             return status
         self._end_line()
         if _field(result, "applied"):
-            _say(f"[applied to {path}]")
+            say(f"[applied to {path}]")
             return 0
         if apply:
-            _say(f"error: not applied: {_field(result, 'failureReason')}")
+            say(f"error: not applied: {_field(result, 'failureReason')}")
             return 1
-        _say(f"[not applied: add --apply to write it into {path}]")
+        say(f"[not applied: add --apply to write it into {path}]")
         return 0
 
     async def _run_command(self, command: Command, argument: Payload, kind: str) -> tuple[int, Any]:
@@ -165,9 +158,9 @@ class TerminalClient:
         except JsonRpcException as error:
             self._end_line()
             if error.code == REQUEST_CANCELLED:
-                _say("[stopped]")
+                say("[stopped]")
                 return EXIT_CANCELLED, None
-            _say(f"error: {error.message}")
+            say(f"error: {error.message}")
             return 1, None
         finally:
             self._in_flight = None
@@ -187,7 +180,7 @@ class TerminalClient:
             return
         if _field(value, "stage") is not None and _field(value, "text") is None:
             self._end_line()
-            _say(f"[{_field(value, 'message')}]")
+            say(f"[{_field(value, 'message')}]")
 
     def _apply_edit(self, params: lsp.ApplyWorkspaceEditParams) -> lsp.ApplyWorkspaceEditResult:
         """Write the server's edit into the file, unless the file changed since it was opened."""
@@ -201,12 +194,11 @@ class TerminalClient:
             text = opened.path.read_bytes().decode("utf-8")
             if text != opened.text:
                 return _refused(f"{opened.path} changed on disk meanwhile")
-            document = Document(uri, text, "", version=1)
             spans = []
             for edit in change.edits:
                 if isinstance(edit, lsp.SnippetTextEdit):
                     return _refused("snippet edits are not supported")
-                spans.append((document.span(edit.range), edit.new_text))
+                spans.append((span(text, edit.range), edit.new_text))
             for (start, end), new_text in sorted(spans, key=lambda s: s[0], reverse=True):
                 text = text[:start] + new_text + text[end:]
             opened.path.write_bytes(text.encode("utf-8"))
@@ -224,56 +216,12 @@ class TerminalClient:
 
     async def _drain_server_stderr(self) -> None:
         """The server logs to stderr: show it with --verbose, else just keep the pipe empty."""
-        stream = self._client._server.stderr if self._client._server else None
+        process = server_process(self._client)
+        stream = process.stderr if process else None
         while stream is not None and (line := await stream.readline()):
             if self._verbose:
                 sys.stderr.buffer.write(line)
                 sys.stderr.flush()
-
-
-_TARGET = re.compile(
-    r"(?P<file>.+?):(?P<line>\d+)(?::(?P<col>\d+))?"
-    r"(?:-(?P<end_line>\d+)(?::(?P<end_col>\d+))?)?"
-)
-
-
-def parse_target(spec: str) -> tuple[Path, Callable[[str], lsp.Range]]:
-    """`FILE:LINE[:COL][-LINE[:COL]]` (1-based lines and columns, columns in characters).
-
-    One position is a cursor (column 1 by default); `L1-L2` selects lines L1 to L2 whole, with
-    the last one's line break; an end column is the position just after the selection.
-    Returns the file and a function that turns the file's text into the LSP range (UTF-16).
-    """
-    match = _TARGET.fullmatch(spec)
-    if match is None:
-        raise ValueError(f"expected FILE:LINE[:COL][-LINE[:COL]], got {spec!r}")
-    line = int(match["line"]) - 1
-    col = int(match["col"] or 1) - 1
-
-    def range_of(text: str) -> lsp.Range:
-        start = _position(text, line, col)
-        if match["end_line"] is None:
-            return lsp.Range(start, start)
-        end_line = int(match["end_line"]) - 1
-        if match["end_col"] is not None:
-            return lsp.Range(start, _position(text, end_line, int(match["end_col"]) - 1))
-        if end_line + 1 < len(line_starts(text)):
-            return lsp.Range(start, lsp.Position(end_line + 1, 0))
-        return lsp.Range(start, _position(text, end_line, len(text)))
-
-    return Path(match["file"]), range_of
-
-
-def _position(text: str, line: int, column: int) -> lsp.Position:
-    """Line and character column → LSP position in UTF-16 units (past the end: left to the
-    server, which names the problem)."""
-    starts = line_starts(text)
-    if line < 0 or column < 0 or line >= len(starts):
-        return lsp.Position(max(line, 0), max(column, 0))
-    end = starts[line + 1] if line + 1 < len(starts) else len(text)
-    content = text[starts[line] : end].rstrip("\r\n")
-    units = len(content[:column].encode("utf-16-le")) // 2
-    return lsp.Position(line, units + max(0, column - len(content)))
 
 
 def _field(value: Any, name: str) -> Any:
@@ -284,77 +232,10 @@ def _field(value: Any, name: str) -> Any:
 
 
 def _refused(reason: str) -> lsp.ApplyWorkspaceEditResult:
-    _say(f"[edit refused: {reason}]")
+    say(f"[edit refused: {reason}]")
     return lsp.ApplyWorkspaceEditResult(applied=False, failure_reason=reason)
 
 
-def _say(message: str) -> None:
+def say(message: str) -> None:
     sys.stderr.write(message + "\n")
     sys.stderr.flush()
-
-
-def run_chat(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
-    interactive = args.prompt is None
-
-    async def chat(client: TerminalClient) -> int:
-        if args.prompt is not None:
-            return await client.ask(args.prompt)
-        _say("ollama-lsp chat — Enter sends, Ctrl-C stops an answer, Ctrl-D quits.")
-        loop = asyncio.get_running_loop()
-        while True:
-            try:
-                line = await loop.run_in_executor(None, _read_line)
-            except EOFError:
-                return 0
-            if line.strip():
-                await client.ask(line)
-
-    return asyncio.run(_session(overrides, args.verbose, chat, interactive))
-
-
-def run_generate(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
-    async def generate(client: TerminalClient) -> int:
-        return await client.generate(args.target, args.instruction, args.apply)
-
-    return asyncio.run(_session(overrides, args.verbose, generate, interactive=False))
-
-
-async def _session(
-    overrides: dict[str, Any],
-    verbose: bool,
-    work: Callable[[TerminalClient], Awaitable[int]],
-    interactive: bool,
-) -> int:
-    """Start the server, run `work` with Ctrl-C stopping the current request, stop it."""
-    server_args = [f"--{key}={value}" for key, value in _flag_names(overrides)]
-    client = TerminalClient(server_args, verbose)
-    await client.start()
-    loop = asyncio.get_running_loop()
-
-    def on_sigint() -> None:
-        if not client.cancel() and interactive:
-            _say("\n(Ctrl-D quits)")
-
-    loop.add_signal_handler(signal.SIGINT, on_sigint)
-    try:
-        return await work(client)
-    finally:
-        loop.remove_signal_handler(signal.SIGINT)
-        await client.stop()
-
-
-def _flag_names(overrides: dict[str, Any]) -> list[tuple[str, Any]]:
-    names = {"backend": "backend", "baseUrl": "base-url", "model": "model"}
-    flags = [(names[key], value) for key, value in overrides.items() if key in names]
-    if "embedded" in overrides:
-        flags.append(("model-path", overrides["embedded"]["modelPath"]))
-    return flags
-
-
-def _read_line() -> str:
-    if sys.stdin.isatty():
-        return input("> ")
-    line = sys.stdin.readline()
-    if not line:
-        raise EOFError
-    return line.rstrip("\n")

@@ -1,0 +1,1 @@
+"""One module per command of `workspace/executeCommand`; `server.py` registers them."""

@@ -1,0 +1,80 @@
+"""`ollama.chat`: one turn of a conversation, streamed (the agent keeps the history)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from lsprotocol import types as lsp
+
+from ollama_lsp.agents.chat import ChatTurn, Snippet
+
+from ..documents import Document
+from ..language_server import OllamaLanguageServer
+from ..positions import PositionError
+from ..protocol import (
+    ChatParams,
+    ChatResult,
+    ContextRef,
+    InvalidParams,
+    Timings,
+    Usage,
+    parse_params,
+)
+from ..requests import CommandCall
+
+
+async def chat(ls: OllamaLanguageServer, call: CommandCall) -> ChatResult:
+    started = time.perf_counter()
+    params = parse_params(ChatParams, call.arguments)
+    ls.check_prompt(params.prompt)
+    settings = ls.settings
+    turn = ChatTurn(
+        conversation_id=params.conversation_id or str(uuid.uuid4()),
+        prompt=params.prompt,
+        model=params.model or settings.model,
+        system_prompt=settings.chat.system_prompt,
+        max_history_messages=settings.chat.max_history_messages,
+        snippets=context_snippets(ls, params.context),
+        max_context_chars=settings.chat.max_context_chars,
+        options=params.options,
+    )
+    async with ls.stream(call, title="Ollama chat", label="Generating") as stream:
+        answer = await ls.chat_agent.answer(
+            ls.backend, turn, lambda delta: stream.push("chat", delta.kind, delta.text)
+        )
+    first = answer.first_delta_at
+    return ChatResult(
+        conversation_id=turn.conversation_id,
+        text=answer.text,
+        thinking=answer.thinking,
+        model=answer.finish.model or turn.model,
+        done_reason=answer.finish.done_reason,
+        usage=Usage(answer.finish.prompt_tokens, answer.finish.completion_tokens),
+        timings=Timings(
+            first_token_ms=None if first is None else (first - started) * 1000,
+            total_ms=(time.perf_counter() - started) * 1000,
+        ),
+    )
+
+
+def context_snippets(ls: OllamaLanguageServer, refs: list[ContextRef]) -> tuple[Snippet, ...]:
+    snippets = []
+    for i, ref in enumerate(refs):
+        try:
+            document = ls.documents.get(ref.uri)
+        except LookupError as error:
+            raise InvalidParams(f"`context[{i}].uri`: {error}.", f"context[{i}].uri") from None
+        try:
+            snippets.append(_snippet(document, ref.range, ls.position_encoding))
+        except PositionError as error:
+            raise InvalidParams(f"`context[{i}].range`: {error}.", f"context[{i}].range") from None
+    return tuple(snippets)
+
+
+def _snippet(document: Document, range: lsp.Range | None, encoding: str) -> Snippet:
+    if range is None:
+        return Snippet(document.name, document.language_id, document.text)
+    text = document.text_in(range, encoding)
+    lines = (range.start.line + 1, range.end.line + 1)
+    return Snippet(document.name, document.language_id, text, lines)

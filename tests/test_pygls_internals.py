@@ -1,0 +1,95 @@
+"""The private pygls names `server/pygls_internals.py` relies on still exist and work as used.
+
+A pygls upgrade that moves one fails here with the name, not later as a cancel that does not
+stop the model or a stream that goes silent.
+"""
+
+from __future__ import annotations
+
+import inspect
+from importlib.metadata import version
+from typing import Any
+
+import pytest
+from pygls.client import JsonRPCClient
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import JsonRPCProtocol, LanguageServerProtocol
+
+from ollama_lsp.server import pygls_internals
+
+
+def moved(name: str) -> str:
+    return f"pygls {version('pygls')} moved `{name}`: see server/pygls_internals.py"
+
+
+def parameters(function: Any) -> list[str]:
+    """Parameter names in order, keyword-only ones marked with a leading `*`."""
+    return [
+        f"*{p.name}" if p.kind is p.KEYWORD_ONLY else p.name
+        for p in inspect.signature(function).parameters.values()
+    ]
+
+
+@pytest.mark.parametrize(
+    ("owner", "name", "expected"),
+    [
+        (JsonRPCProtocol, "_send_data", ["self", "data"]),
+        (JsonRPCProtocol, "_send_response", ["self", "msg_id", "result", "error"]),
+        # Overridden by QuietProtocol: pygls must still call them by these names.
+        (JsonRPCProtocol, "_handle_cancel_notification", ["self", "msg_id"]),
+        (JsonRPCProtocol, "_send_handler_result", ["self", "future", "*msg_id"]),
+    ],
+)
+def test_private_methods_keep_their_signatures(owner: type, name: str, expected: list[str]):
+    method = getattr(owner, name, None)
+    assert method is not None, moved(name)
+    assert parameters(method) == expected, moved(name)
+
+
+@pytest.mark.parametrize("name", ["_handle_cancel_notification", "_send_handler_result"])
+def test_pygls_still_calls_the_methods_we_override(name: str):
+    assert f"self.{name}" in inspect.getsource(JsonRPCProtocol), moved(name)
+    ours, theirs = getattr(pygls_internals.QuietProtocol, name), getattr(JsonRPCProtocol, name)
+    assert parameters(ours) == parameters(theirs), moved(name)
+
+
+def test_the_protocol_keeps_its_request_table_and_shutdown_flag():
+    protocol = LanguageServer("test", "1").protocol
+    assert isinstance(getattr(protocol, "_request_futures", None), dict), moved("_request_futures")
+    assert getattr(protocol, "_shutdown", None) is False, moved("_shutdown")
+    # `exit` picks its status from the flag our `shutdown` handler sets.
+    assert "self._shutdown" in inspect.getsource(LanguageServerProtocol.lsp_exit), moved(
+        "_shutdown"
+    )
+
+
+def test_shutdown_sets_the_stop_event_our_stdio_loop_watches():
+    server = LanguageServer("test", "1")
+    event = pygls_internals.install_stop_event(server)
+    server.shutdown()
+    assert event.is_set(), moved("_stop_event")
+
+
+def test_the_client_keeps_its_server_process():
+    client = JsonRPCClient()
+    assert hasattr(client, "_server"), moved("_server")
+    assert pygls_internals.server_process(client) is None
+    assert "self._server = " in inspect.getsource(JsonRPCClient.start_io), moved("_server")
+
+
+def test_send_json_writes_one_notification():
+    protocol = LanguageServer("test", "1").protocol
+    written: list[bytes] = []
+
+    class Writer:
+        def write(self, data: bytes) -> None:
+            written.append(data)
+
+        def close(self) -> None:
+            pass
+
+    protocol.set_writer(Writer(), include_headers=False)
+    pygls_internals.send_json(protocol, "ollama/token", {"seq": 0})
+    assert written == [b'{"jsonrpc": "2.0", "method": "ollama/token", "params": {"seq": 0}}'], (
+        moved("_send_data")
+    )
