@@ -88,7 +88,7 @@ class TerminalClient:
             self._client.exit(None)
         except (TimeoutError, RuntimeError, JsonRpcException):
             pass
-        await asyncio.wait_for(self._client.stop(), timeout=5)
+        await asyncio.wait_for(self._client.stop(), timeout=5)  # type: ignore[no-untyped-call]
 
     def cancel(self) -> bool:
         """Stop the answer being generated; False when there is none."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import types
 import typing
+from collections.abc import Callable
 from typing import Any, Literal, get_args, get_origin
 
 import attrs
@@ -59,7 +60,7 @@ class Payload:
         return encode(self)
 
 
-def _compile_encoder(cls: type[Payload]) -> Any:
+def _compile_encoder(cls: type[Payload]) -> Callable[[Payload], dict[str, Any]]:
     hints = typing.get_type_hints(cls)
     namespace: dict[str, Any] = {"unstructure": unstructure}
     leading: list[str] = []  # the fields before the first optional one: one dict display
@@ -87,7 +88,8 @@ def _compile_encoder(cls: type[Payload]) -> Any:
         ]
     )
     exec(compile(source, f"<to_wire of {cls.__qualname__}>", "exec"), namespace)
-    return namespace["to_wire"]
+    encoder: Callable[[Payload], dict[str, Any]] = namespace["to_wire"]
+    return encoder
 
 
 _JSON_NATIVE = (str, int, float, bool, type(None), dict)
