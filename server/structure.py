@@ -151,16 +151,6 @@ def _shown(field: attrs.Attribute, value: Any) -> str:  # type: ignore[type-arg]
 
 
 def unstructure(value: Any) -> Any:
-    """attrs instances (ours and lsprotocol's) → JSON-ready dicts with camelCase keys."""
-    if type(value).__module__.startswith("lsprotocol."):
-        return _LSP_CONVERTER.unstructure(value)  # omits unset optionals, as LSP wants
-    if attrs.has(type(value)):
-        return {
-            camel(field.name): unstructure(getattr(value, field.name))
-            for field in attrs.fields(type(value))
-        }
-    if isinstance(value, list | tuple):
-        return [unstructure(item) for item in value]
-    if isinstance(value, dict):
-        return {key: unstructure(item) for key, item in value.items()}
-    return value
+    """An lsprotocol value (a Range, a WorkspaceEdit, ...) as JSON, unset optionals omitted as
+    LSP wants. Our own payloads encode themselves (`wire.Payload.to_wire`)."""
+    return _LSP_CONVERTER.unstructure(value)
