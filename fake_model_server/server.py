@@ -110,6 +110,11 @@ class FakeModelServer:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.stop()
 
+    @property
+    def open_connections(self) -> int:
+        """Connections a client holds open now (a leaked socket shows here)."""
+        return len(self._connections)
+
     # --- scripting -------------------------------------------------------------------------
 
     def script(self, script: Script, *, match: str | None = None) -> None:

@@ -3,7 +3,7 @@
 The HTTP ones (`ollama`, `openai`) hold only their dialect; what they share (client, deadlines,
 errors, the stream loop) is `http.HTTPBackend`, and `lines` splits their streams into lines.
 
-The backends load on first use: they bring httpx, which the server does not need to answer
+The backends load on first use: they bring httpx2, which the server does not need to answer
 `initialize` (start-up time).
 """
 

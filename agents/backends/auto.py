@@ -11,7 +11,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
-import httpx
+import httpx2
 
 from .base import BackendConfig, BackendError, ChatRequest, ModelBackend, ModelInfo, StreamEvent
 from .embedded import EmbeddedBackend, unavailable_reason
@@ -24,11 +24,11 @@ _PROBE_READ_TIMEOUT_S = 5.0
 
 async def ollama_answers(base_url: str, connect_s: float) -> bool:
     """Whether any HTTP server answers Ollama's model list at `base_url`."""
-    timeout = httpx.Timeout(connect=connect_s, read=_PROBE_READ_TIMEOUT_S, write=5.0, pool=None)
+    timeout = httpx2.Timeout(connect=connect_s, read=_PROBE_READ_TIMEOUT_S, write=5.0, pool=None)
     try:
-        async with httpx.AsyncClient(timeout=timeout) as client:
+        async with httpx2.AsyncClient(timeout=timeout) as client:
             await client.get(f"{base_url.rstrip('/')}/api/tags")
-    except httpx.HTTPError:
+    except httpx2.HTTPError:
         return False
     return True
 

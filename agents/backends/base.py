@@ -149,7 +149,7 @@ def rename_options(options: dict[str, Any], names: dict[str, str]) -> dict[str, 
 async def read_with_deadlines(pieces: AsyncIterator[str], timeouts: Timeouts) -> AsyncIterator[str]:
     """Yield `pieces`, enforcing the first-chunk and the idle timeouts.
 
-    httpx's read timeout is per socket read and cannot tell "model still loading" from "stream
+    httpx2's read timeout is per socket read and cannot tell "model still loading" from "stream
     stalled", so streams are read without it and these two deadlines apply instead.
     """
     limit, what = timeouts.first_token_s, "the first token"

@@ -15,7 +15,7 @@ from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any, Protocol
 
 import attrs
-import httpx
+import httpx2
 
 from .base import BackendConfig, BackendError, ChatRequest, Delta, Finish, ModelInfo, StreamEvent
 from .lines import read_lines
@@ -73,12 +73,12 @@ class HTTPBackend(ABC):
             headers["Authorization"] = f"Bearer {config.api_key}"
         connect_s = config.timeouts.connect_s
         # No read timeout on streams: `read_lines` applies the first-token and idle deadlines.
-        self._client = httpx.AsyncClient(
-            limits=httpx.Limits(max_connections=config.max_connections),
-            timeout=httpx.Timeout(connect=connect_s, read=None, write=_WRITE_TIMEOUT_S, pool=None),
+        self._client = httpx2.AsyncClient(
+            limits=httpx2.Limits(max_connections=config.max_connections),
+            timeout=httpx2.Timeout(connect=connect_s, read=None, write=_WRITE_TIMEOUT_S, pool=None),
             headers=headers,
         )
-        self._list_timeout = httpx.Timeout(
+        self._list_timeout = httpx2.Timeout(
             connect=connect_s, read=_LIST_READ_TIMEOUT_S, write=_WRITE_TIMEOUT_S, pool=None
         )
 
@@ -118,11 +118,11 @@ class HTTPBackend(ABC):
             "Set `ollama.baseUrl` otherwise.",
         )
 
-    def _http_error(self, exc: httpx.HTTPError, what: str) -> BackendError:
-        if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
+    def _http_error(self, exc: httpx2.HTTPError, what: str) -> BackendError:
+        if isinstance(exc, httpx2.ConnectError | httpx2.ConnectTimeout):
             return self._unreachable()
         server = f"{self.display_name} at {self.base_url}"
-        if isinstance(exc, httpx.TimeoutException):
+        if isinstance(exc, httpx2.TimeoutException):
             return BackendError(
                 "timeout", f"{_capitalized(server)} timed out during {what} ({exc!r})."
             )
@@ -155,9 +155,9 @@ class HTTPBackend(ABC):
                 else:
                     for delta in parser.end_of_body():
                         yield delta
-            except httpx.TransportError:
+            except httpx2.TransportError:
                 pass  # a drop: `finish()` tells whether the answer was whole
-            except httpx.HTTPError as exc:
+            except httpx2.HTTPError as exc:
                 raise self._http_error(exc, "the answer") from None
             finish = parser.finish()
             if finish is None:
@@ -176,7 +176,7 @@ class HTTPBackend(ABC):
 
     async def _open_stream(
         self, stack: contextlib.AsyncExitStack, request: ChatRequest
-    ) -> httpx.Response:
+    ) -> httpx2.Response:
         """The answer's response, its headers in and its status 200 (the first-token deadline
         covers them: Ollama sends no headers before the model is loaded)."""
         first_token_s = self.config.timeouts.first_token_s
@@ -198,7 +198,7 @@ class HTTPBackend(ABC):
                 "the first token. Raise `ollama.timeouts.firstTokenS` if the model is just "
                 "slow to load.",
             ) from None
-        except httpx.HTTPError as exc:
+        except httpx2.HTTPError as exc:
             raise self._http_error(exc, "the request") from None
         return response
 
@@ -209,7 +209,7 @@ class HTTPBackend(ABC):
             response = await self._client.get(
                 self.api_base + self.models_path, timeout=self._list_timeout
             )
-        except httpx.HTTPError as exc:
+        except httpx2.HTTPError as exc:
             raise self._http_error(exc, "listing the models") from None
         if response.status_code != 200:
             raise self._status_error(response.status_code, response.content, None)
