@@ -45,8 +45,8 @@ class OllamaLanguageServer(LanguageServer):
         self._overrides = overrides or {}
         self._init_options: Any = None
         self._workspace_settings: Any = None
-        self.settings, problems = self._compute_settings()
-        self._startup_problems = problems
+        #: Problems found before the client could be told (shown once it is `initialized`).
+        self.settings, self._startup_problems = self._compute_settings()
         self.documents = Documents()
         self.chat_agent = ChatAgent()
         self.running = RunningRequests(
@@ -73,6 +73,11 @@ class OllamaLanguageServer(LanguageServer):
             settings, found = parse_settings(raw, settings)
             problems += found
         return settings, problems
+
+    async def on_initialized(self) -> None:
+        """Report the settings problems of start-up, then read the client's settings."""
+        self.report_settings_problems(self._startup_problems)
+        await self.pull_configuration()
 
     async def pull_configuration(self) -> None:
         """Ask the client for section `ollama` (when it can answer) and apply it."""

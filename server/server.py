@@ -29,8 +29,7 @@ def create_server(overrides: dict[str, Any] | None = None) -> OllamaLanguageServ
 
     @ls.feature(lsp.INITIALIZED)
     async def initialized(ls: OllamaLanguageServer, params: lsp.InitializedParams) -> None:
-        ls.report_settings_problems(ls._startup_problems)
-        await ls.pull_configuration()
+        await ls.on_initialized()
 
     @ls.feature(lsp.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def did_change_configuration(
