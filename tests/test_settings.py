@@ -44,6 +44,8 @@ def test_a_bad_api_key_never_shows_the_old_or_the_new_value() -> None:
     assert settings.api_key == "sk-secret-123"
     assert problems == ["`ollama.apiKey` must be a string; keeping its current value."]
     assert "sk-secret" not in repr(settings)
+    _, problems = parse_settings({"apiKey": ["sk-new-456"]}, base)
+    assert problems == ["`ollama.apiKey` must be a string; keeping its current value."]
 
 
 def test_settings_that_are_not_an_object_keep_the_current_values() -> None:
