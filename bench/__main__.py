@@ -17,7 +17,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import latency, process, throughput
+from bench import latency, process, soak, throughput
 from bench.harness import FULL, QUICK, Samples, bench
 from bench.report import Row, cpu_seconds, load_average, machine, table, write
 
@@ -29,6 +29,7 @@ SECTIONS = (
     throughput.concurrency,
     process.memory,
     process.startup,
+    soak.soak,
 )
 
 NOTES = """\

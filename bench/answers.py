@@ -150,7 +150,8 @@ class Invariants:
         self.check(answer.seqs == list(range(len(answer.seqs))), f"{name}: seq gap or reorder")
         self.check(answer.late == 0, f"{name}: {answer.late} notifications after the response")
         ends = answer.progress[:1] == ["begin"] and answer.progress[-1:] == ["end"]
-        self.check(ends, f"{name}: $/progress is not begin … end")
+        never_started = cancelled and not answer.progress and not answer.seqs
+        self.check(ends or never_started, f"{name}: $/progress is not begin … end")
         if cancelled:
             self.check(response.error_code == REQUEST_CANCELLED, f"{name}: not -32800")
         else:

@@ -59,6 +59,9 @@ class FakeServerThread:
         """When the server saw the client of `prompt` leave before the answer's end."""
         return self.call(self.server.wait_disconnect(self.request_for(prompt), timeout))
 
+    def open_connections(self) -> int:
+        return self.server.open_connections
+
     def close(self) -> None:
         self.call(self.server.stop())
         self.loop.call_soon_threadsafe(self.loop.stop)
@@ -93,6 +96,10 @@ class FakeServer:
 
     async def wait_disconnect(self, prompt: str) -> float:
         return await asyncio.to_thread(self._remote.wait_disconnect, prompt)
+
+    def open_connections(self) -> int:
+        """Connections a client holds open on the fake server now."""
+        return int(self._remote.open_connections())
 
     def close(self) -> None:
         self._remote.close()

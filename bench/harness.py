@@ -32,6 +32,8 @@ class Samples:
     concurrency: int
     chats_in_a_row: int
     startups: int
+    #: Requests of the soak (whole chats, cancelled chats, model listings).
+    soak_requests: int
 
 
 FULL = Samples(
@@ -42,6 +44,7 @@ FULL = Samples(
     concurrency=3,
     chats_in_a_row=200,
     startups=10,
+    soak_requests=3000,
 )
 QUICK = Samples(
     first_token=10,
@@ -51,6 +54,7 @@ QUICK = Samples(
     concurrency=1,
     chats_in_a_row=20,
     startups=2,
+    soak_requests=300,
 )
 
 

@@ -68,6 +68,11 @@ class RawLspClient:
         assert self.process
         return self.process.pid
 
+    @property
+    def unanswered(self) -> int:
+        """Requests sent that have no response yet."""
+        return len(self._pending)
+
     async def stop(self) -> None:
         if self.process is None:
             return

@@ -107,6 +107,14 @@ def value_row(
     )
 
 
+def change_row(
+    metric: str, start: float, end: float, target: str = "", limits: tuple[Limit, ...] = ()
+) -> Row:
+    """A figure of ollama-lsp at the start and the end of a long run (no baseline)."""
+    figures = {"start": start, "end": end, "growth": end - start}
+    return Row(metric, "—", f"{start:g} → {end:g}", f"{end - start:+g}", figures, target, limits)
+
+
 def rss_mb(pid: int) -> float:
     """Resident memory of a process (VmRSS)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -161,6 +169,7 @@ def table(rows: list[Row]) -> str:
 
 
 def write(directory: Path, header: str, rows: list[Row], notes: str, data: dict[str, Any]) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
     (directory / "results.md").write_text(f"{header}\n\n{table(rows)}\n\n{notes}\n")
     document = {
         **data,

@@ -152,7 +152,7 @@ class OllamaLanguageServer(LanguageServer):
         handler = self._commands.get(name)
         if handler is None:
             raise InvalidParams(f"Unknown command {name!r}.", field="command")
-        result = await self.running.run(handler(self, call))
+        result = await self.running.run(call, handler(self, call))
         return None if result is None else result.to_wire()
 
     # --- helpers for command handlers -------------------------------------------------------

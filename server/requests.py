@@ -12,7 +12,8 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from typing import Any
 
 import attrs
@@ -23,6 +24,10 @@ from .protocol import RequestCancelled, RequestFailed
 from .streaming import Notify, TokenStream
 
 logger = logging.getLogger(__name__)
+
+#: Cancels of tokens no request carries (yet) that are remembered: a client's cancel may
+#: overtake its request's start; older ones were late cancels of finished requests.
+EARLY_CANCELS_KEPT = 64
 
 
 @attrs.frozen
@@ -46,11 +51,22 @@ class RunningRequests:
         self._client_has_progress = client_has_progress
         self._tasks: set[asyncio.Task[Any]] = set()
         self._by_token: dict[int | str, asyncio.Task[Any]] = {}
+        self._early_cancels: OrderedDict[int | str, None] = OrderedDict()
 
-    async def run(self, work: Awaitable[Any]) -> Any:
-        """Run a command's coroutine in the current task, answering -32800 when cancelled."""
+    async def run(self, call: CommandCall, work: Coroutine[Any, Any, Any]) -> Any:
+        """Run a command's coroutine in the current task, answering -32800 when cancelled.
+
+        The client's progress token names the request from its first moment: a
+        `window/workDoneProgress/cancel` sent right behind the request stops it too."""
         task = asyncio.current_task()
         assert task is not None
+        token = call.work_done_token
+        if token is not None:
+            if token in self._early_cancels:
+                del self._early_cancels[token]
+                work.close()
+                raise RequestCancelled()
+            self._by_token[token] = task
         self._tasks.add(task)
         try:
             return await work
@@ -58,6 +74,8 @@ class RunningRequests:
             raise RequestCancelled() from None
         finally:
             self._tasks.discard(task)
+            if token is not None:
+                self._by_token.pop(token, None)
 
     @contextlib.asynccontextmanager
     async def stream(
@@ -99,10 +117,15 @@ class RunningRequests:
                 self._by_token.pop(progress_token, None)
 
     def cancel_by_token(self, token: int | str) -> None:
-        """`window/workDoneProgress/cancel`: unknown or finished tokens are ignored quietly."""
+        """`window/workDoneProgress/cancel`: a token of no running request is kept for a while (its
+        request may not have started yet), never reported."""
         task = self._by_token.pop(token, None)
         if task is not None:
             task.cancel()
+            return
+        self._early_cancels[token] = None
+        while len(self._early_cancels) > EARLY_CANCELS_KEPT:
+            self._early_cancels.popitem(last=False)
 
     async def cancel_all(self) -> None:
         """Abort every request in flight and wait until each has answered."""

@@ -142,3 +142,19 @@ async def test_shutdown_mid_stream_answers_every_request(start_client: StartClie
     assert client._server is not None
     assert await asyncio.wait_for(client._server.wait(), timeout=5) == 0
     client.capabilities = None  # already shut down: the fixture must not do it again
+
+
+async def test_a_progress_cancel_right_behind_its_request_stops_it(start_client, fake):
+    """The client knows its token when it sends the request: a `window/workDoneProgress/cancel`
+    that arrives before the command got going must not be lost (the answer would run on)."""
+    fake.script(SLOW)
+    client = await start_client()
+    for n in range(20):
+        token = f"early-{n}"
+        _, outcome = client.send_command(Command.CHAT, {"prompt": f"go {n}"}, token=token)
+        client.cancel_progress(token)
+        with pytest.raises(JsonRpcException) as excinfo:
+            await asyncio.wait_for(outcome, 5)
+        assert excinfo.value.code == REQUEST_CANCELLED
+    for request in fake.requests:
+        await fake.wait_disconnect(request, timeout=2)
