@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Awaitable, Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Coroutine, Mapping
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
@@ -30,7 +30,9 @@ from .streaming import TokenStream
 logger = logging.getLogger(__name__)
 
 #: A command's handler: its server and request in, its result (a protocol class) out.
-CommandHandler = Callable[["OllamaLanguageServer", CommandCall], Awaitable[Payload | None]]
+CommandHandler = Callable[
+    ["OllamaLanguageServer", CommandCall], Coroutine[Any, Any, Payload | None]
+]
 
 
 class OllamaLanguageServer(LanguageServer):
