@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import Path, PurePath
 from types import TracebackType
@@ -10,7 +11,7 @@ from urllib.parse import unquote, urlparse
 import attrs
 from lsprotocol import types as lsp
 
-from .files import TextFile, read_workspace_file, workspace_file
+from .files import MAX_FILE_BYTES, TextFile, read_workspace_file, workspace_file
 from .languages import language_for
 from .positions import offset_at, span
 
@@ -19,6 +20,8 @@ SNIFF_CHARS = 8_192
 #: Above this share of undecodable bytes among them, a document is not text (a Latin-1 file
 #: of German has about 2 in 10, one in cp1251 or Shift JIS, or random bytes, 4 to 8).
 MAX_UNDECODABLE_SHARE = 0.3
+#: Text of other files held while one request's context is read (see `ContextDocuments`).
+MAX_HELD_CHARS = MAX_FILE_BYTES
 
 
 def name_of(uri: str) -> str:
@@ -126,24 +129,36 @@ class FileDocument:
 
 class ContextDocuments:
     """The documents one request takes context from: open ones as synced, each file on disk
-    opened once and read only as far as asked (a `with` block closes them)."""
+    opened once and read only as far as asked (a `with` block closes them).
+
+    Files read are held for the request's next references, but beyond `MAX_HELD_CHARS` the
+    least recently used is let go (read again if a later reference needs it): ranges deep in
+    many big files never hold them all at once.
+    """
 
     def __init__(self, open: Mapping[str, Document], folders: list[Path]) -> None:
         self._open = open
         self._folders = folders
-        #: By resolved path: two URIs of one file share its reads.
-        self._files: dict[Path, TextFile] = {}
+        #: By resolved path (two URIs of one file share its reads), most recently used last.
+        self._files: OrderedDict[Path, TextFile] = OrderedDict()
 
     def get(self, uri: str) -> Document | FileDocument:
         """`LookupError` when the document is neither open nor a file the server may read."""
         if (document := self._open.get(uri)) is not None:
             return document
         path = workspace_file(uri, self._folders)
-        if (file := self._files.get(path.resolve())) is None:
+        key = path.resolve()
+        if (file := self._files.pop(key, None)) is None:
             try:
-                file = self._files[path.resolve()] = TextFile(path)
+                file = TextFile(path)
             except OSError as error:
                 raise LookupError(f"{uri} cannot be read: {error.strerror}") from None
+        held = sum(f.chars_read for f in self._files.values())
+        while held > MAX_HELD_CHARS:
+            _, old = self._files.popitem(last=False)
+            old.close()
+            held -= old.chars_read
+        self._files[key] = file
         return FileDocument(uri, language_for(str(path)), file)
 
     def __enter__(self) -> ContextDocuments:

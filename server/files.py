@@ -55,7 +55,8 @@ class TextFile:
         #: Read since `_text` was last joined.
         self._pieces: list[str] = []
         self._text = ""
-        self._chars = 0
+        #: Characters read so far, all held.
+        self.chars_read = 0
         #: `line_starts` of the text read (an array: 8 bytes a line).
         self._starts = array("q", [0])
         self._ends_in_cr = False
@@ -67,8 +68,8 @@ class TextFile:
 
     def head(self, chars: int) -> str:
         """The first `chars` characters (fewer when the file is shorter)."""
-        while self._chars < chars and not self.complete:
-            self._add(self._file.read(chars - self._chars))
+        while self.chars_read < chars and not self.complete:
+            self._add(self._file.read(chars - self.chars_read))
         return self._joined()[:chars]
 
     def through_line(self, line: int) -> tuple[str, Sequence[int]]:
@@ -85,10 +86,10 @@ class TextFile:
             return
         if self._ends_in_cr and piece.startswith("\n"):
             self._starts.pop()  # one `\r\n` read in two pieces: the line starts after both
-        self._starts.extend(self._chars + start for start in line_starts(piece)[1:])
+        self._starts.extend(self.chars_read + start for start in line_starts(piece)[1:])
         self._ends_in_cr = piece.endswith("\r")
         self._pieces.append(piece)
-        self._chars += len(piece)
+        self.chars_read += len(piece)
 
     def _joined(self) -> str:
         if self._pieces:

@@ -124,3 +124,25 @@ async def test_context_from_a_file_read_in_part_is_exact(
         assert expected.rstrip("\n") + "\n```" in user
         left -= len(expected)
     assert "```plaintext\n" + text[:left] + "\n… [truncated]\n```" in user
+
+
+async def test_many_big_files_are_not_held_at_once(
+    start_client: StartClient, fake: FakeModelServer, tmp_path: Path
+):
+    """Ranges deep in 60 different big files (hard links of one, on disk): each is read up to
+    its range, and only a few are held at a time."""
+    big = _big_file(tmp_path)
+    links = [tmp_path / f"copy{n}.py" for n in range(60)]
+    for link in links:
+        link.hardlink_to(big)
+    client = await start_client(workspace=tmp_path.as_uri())
+    await _warm_up(client, fake, big)
+    peak_before = _proc(client, "status", "VmHWM")
+    last = BIG_FILE_LINES - 1
+    user = await _user_message(
+        client,
+        fake,
+        [{"uri": link.as_uri(), "range": lsp_range((last, 0), (last, 12))} for link in links],
+    )
+    assert _proc(client, "status", "VmHWM") - peak_before < 100_000  # kB
+    assert user.count(f"```python\nvalue_{last:06}\n```") == 60
