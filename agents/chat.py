@@ -2,19 +2,23 @@
 
 It knows nothing of LSP: it takes a backend and a callback for deltas. A stopped or failed
 answer stays in the history as an interrupted assistant turn, so the next question of the
-conversation sees what the user saw.
+conversation sees what the user saw. Memory is bounded: see `Conversations`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
 import attrs
 
 from .backends.base import BackendError, ChatRequest, Delta, Finish, Message, ModelBackend
+
+log = logging.getLogger(__name__)
 
 INTERRUPTED_MARK = "\n\n[This answer was interrupted before it was complete.]"
 
@@ -28,6 +32,10 @@ class Snippet:
     text: str
     #: 1-based first and last line, when the snippet is not the whole file.
     lines: tuple[int, int] | None = None
+    #: The text is the beginning of the snippet, cut to fit the context budget.
+    truncated: bool = False
+    #: Why the snippet is not in the prompt at all (its `text` is then empty).
+    left_out: str | None = None
 
 
 @attrs.frozen
@@ -36,9 +44,12 @@ class ChatTurn:
     prompt: str
     model: str
     system_prompt: str
+    #: Earlier messages sent with the prompt, and all that the conversation keeps.
     max_history_messages: int
+    #: Conversations held in memory (see `Conversations`).
+    max_conversations: int
+    #: Already fitted to the context budget.
     snippets: tuple[Snippet, ...] = ()
-    max_context_chars: int = 24_000
     options: dict[str, Any] = attrs.field(factory=dict)
 
 
@@ -49,6 +60,9 @@ class ChatAnswer:
     finish: Finish
     #: `time.perf_counter()` of the first delta, None when the model sent none.
     first_delta_at: float | None
+    #: The conversation had been forgotten (see `Conversations`): the model did not see its
+    #: earlier turns, and it starts over from this one.
+    history_forgotten: bool
 
 
 @attrs.define
@@ -62,29 +76,89 @@ class _Turn:
         return Message(role=self.role, content=content)  # type: ignore[arg-type]
 
 
+#: Ids of forgotten conversations remembered (about 100 bytes each), so that continuing one
+#: says its history is gone; beyond them an old id is taken for a new conversation.
+FORGOTTEN_IDS_KEPT = 1_000
+
+
+class Conversations:
+    """The conversations in use, most recently used last, each holding only the messages a
+    prompt can use: memory stays bounded however many conversations and turns there are.
+
+    Beyond the capacity the least recently used conversation is forgotten; its id is kept so
+    that continuing it is reported (`ChatAnswer.history_forgotten`) instead of answered as if
+    nothing had been said. A store on disk would sit behind `recent` (load on a miss) and
+    `record` (write through).
+    """
+
+    def __init__(self) -> None:
+        self._held: OrderedDict[str, list[_Turn]] = OrderedDict()
+        self._forgotten: OrderedDict[str, None] = OrderedDict()
+
+    def recent(self, conversation_id: str, count: int) -> tuple[list[_Turn], bool]:
+        """The conversation's last `count` turns, and whether it had been forgotten."""
+        history = self._held.get(conversation_id)
+        if history is None:
+            return [], conversation_id in self._forgotten
+        self._held.move_to_end(conversation_id)
+        return history[-count:] if count else [], False
+
+    def record(self, conversation_id: str, turns: list[_Turn], *, keep: int, capacity: int) -> None:
+        """Add `turns`; the conversation keeps its last `keep` and becomes the most recent."""
+        history = self._held.pop(conversation_id, [])
+        history += turns
+        del history[: max(0, len(history) - keep)]
+        self._held[conversation_id] = history
+        self._forgotten.pop(conversation_id, None)
+        while len(self._held) > capacity:
+            forgotten, _ = self._held.popitem(last=False)
+            self._forgotten[forgotten] = None
+        while len(self._forgotten) > FORGOTTEN_IDS_KEPT:
+            self._forgotten.popitem(last=False)
+
+    def reset(self, conversation_id: str) -> None:
+        """Forget a conversation at the user's request: continuing it is not reported."""
+        self._held.pop(conversation_id, None)
+        self._forgotten.pop(conversation_id, None)
+
+
 class ChatAgent:
     def __init__(self) -> None:
-        self._conversations: dict[str, list[_Turn]] = {}
+        self.conversations = Conversations()
 
     def reset(self, conversation_id: str) -> None:
         """Forget a conversation; unknown ids are fine."""
-        self._conversations.pop(conversation_id, None)
-
-    def history(self, conversation_id: str) -> list[Message]:
-        return [turn.as_message() for turn in self._conversations.get(conversation_id, [])]
+        self.conversations.reset(conversation_id)
 
     async def answer(
         self, backend: ModelBackend, turn: ChatTurn, on_delta: Callable[[Delta], None]
     ) -> ChatAnswer:
         """Stream the model's answer to `turn` through `on_delta` and record it."""
-        history = self._conversations.setdefault(turn.conversation_id, [])
-        user = _Turn("user", with_context(turn.prompt, turn.snippets, turn.max_context_chars))
-        recent = history[-turn.max_history_messages :] if turn.max_history_messages else []
+        recent, forgotten = self.conversations.recent(
+            turn.conversation_id, turn.max_history_messages
+        )
+        if forgotten:
+            log.info(
+                "Conversation %s was forgotten (memory holds the last %d used): "
+                "it starts over, without its earlier turns.",
+                turn.conversation_id,
+                turn.max_conversations,
+            )
+        user = _Turn("user", with_context(turn.prompt, turn.snippets))
         messages = (
             Message("system", turn.system_prompt),
             *(t.as_message() for t in recent),
             user.as_message(),
         )
+
+        def record(answer: _Turn) -> None:
+            self.conversations.record(
+                turn.conversation_id,
+                [user, answer],
+                keep=turn.max_history_messages,
+                capacity=turn.max_conversations,
+            )
+
         content: list[str] = []
         thinking: list[str] = []
         first_delta_at: float | None = None
@@ -103,27 +177,23 @@ class ChatAgent:
             if finish is None:
                 raise BackendError("streamDropped", "The model's stream ended without a finish.")
         except (asyncio.CancelledError, BackendError):
-            history += [user, _Turn("assistant", "".join(content), interrupted=True)]
+            record(_Turn("assistant", "".join(content), interrupted=True))
             raise
         text = "".join(content)
-        history += [user, _Turn("assistant", text)]
-        return ChatAnswer(text, "".join(thinking), finish, first_delta_at)
+        record(_Turn("assistant", text))
+        return ChatAnswer(text, "".join(thinking), finish, first_delta_at, forgotten)
 
 
-def with_context(prompt: str, snippets: tuple[Snippet, ...], budget: int) -> str:
-    """The user's prompt preceded by editor snippets, cut to `budget` characters in all."""
+def with_context(prompt: str, snippets: tuple[Snippet, ...]) -> str:
+    """The user's prompt preceded by editor snippets (already fitted to the budget)."""
     if not snippets:
         return prompt
     parts = ["Context from the editor:"]
-    left = budget
     for snippet in snippets:
-        if left <= 0:
-            parts.append(f"[{snippet.name} left out: the context budget is used up]")
+        if snippet.left_out is not None:
+            parts.append(f"[{snippet.name} left out: {snippet.left_out}]")
             continue
-        text = snippet.text
-        if len(text) > left:
-            text = text[:left] + "\n… [truncated]"
-        left -= len(snippet.text)
+        text = snippet.text + "\n… [truncated]" if snippet.truncated else snippet.text
         where = f", lines {snippet.lines[0]}-{snippet.lines[1]}" if snippet.lines else ""
         fence = "````" if "```" in text else "```"
         parts.append(

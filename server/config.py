@@ -42,8 +42,14 @@ class ChatSettings:
         "You are a concise, accurate programming assistant inside the user's code editor. "
         "Answer in Markdown; put code in fenced blocks tagged with their language."
     )
+    #: Earlier messages sent with a prompt; a conversation keeps no more than this in memory
+    #: (raising it later does not bring older ones back).
     max_history_messages: int = attrs.field(default=20, metadata=at_least(0))
-    #: Budget for the `context` snippets put into one prompt.
+    #: Conversations held in memory; beyond it the least recently used is forgotten, and
+    #: continuing it starts over (its answer says `historyForgotten`). 50 is more than a
+    #: window keeps going at once, and bounds memory to 50 times `maxHistoryMessages` messages.
+    max_conversations: int = attrs.field(default=50, metadata=at_least(1))
+    #: Budget for the `context` snippets put into one prompt (files are read only this far).
     max_context_chars: int = attrs.field(default=24_000, metadata=at_least(0))
 
 

@@ -9,6 +9,7 @@ character offsets are counted in the negotiated position encoding (UTF-16 by def
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from lsprotocol import types as lsp
 
@@ -24,9 +25,15 @@ def line_starts(text: str) -> list[int]:
     return [0, *(match.end() for match in _LINE_END.finditer(text))]
 
 
-def offset_at(text: str, position: lsp.Position, encoding: str = "utf-16") -> int:
-    """String index of an LSP position; raises `PositionError` outside the text."""
-    starts = line_starts(text)
+def offset_at(
+    text: str,
+    position: lsp.Position,
+    encoding: str = "utf-16",
+    starts: Sequence[int] | None = None,
+) -> int:
+    """String index of an LSP position; raises `PositionError` outside the text. `starts`:
+    the text's `line_starts`, when the caller keeps them (a big text is not scanned again)."""
+    starts = line_starts(text) if starts is None else starts
     if position.line < 0 or position.character < 0 or position.line >= len(starts):
         raise PositionError(f"line {position.line} is outside the document ({len(starts)} lines)")
     end = _line_content_end(text, starts, position.line)
@@ -42,9 +49,13 @@ def offset_at(text: str, position: lsp.Position, encoding: str = "utf-16") -> in
     return offset
 
 
-def span(text: str, range: lsp.Range, encoding: str = "utf-16") -> tuple[int, int]:
+def span(
+    text: str, range: lsp.Range, encoding: str = "utf-16", starts: Sequence[int] | None = None
+) -> tuple[int, int]:
     """String indices of a range's start and end; raises `PositionError` if it is bad."""
-    start, end = offset_at(text, range.start, encoding), offset_at(text, range.end, encoding)
+    starts = line_starts(text) if starts is None else starts
+    start = offset_at(text, range.start, encoding, starts)
+    end = offset_at(text, range.end, encoding, starts)
     if end < start:
         raise PositionError("the range ends before it starts")
     return start, end
@@ -64,7 +75,7 @@ def position_at(text: str, line: int, column: int, encoding: str = "utf-16") -> 
     return lsp.Position(line, units + max(0, column - len(content)))
 
 
-def _line_content_end(text: str, starts: list[int], line: int) -> int:
+def _line_content_end(text: str, starts: Sequence[int], line: int) -> int:
     """Index just past the last character of `line`, before its line break."""
     if line + 1 < len(starts):
         end = starts[line + 1]

@@ -63,12 +63,13 @@ class ContextRef(Payload):
 class ChatParams(Payload):
     #: Not empty; at most `limits.maxPromptChars` characters.
     prompt: str
-    #: Absent: a new conversation. Unknown: a new one under that id.
+    #: Absent: a new conversation. Unknown: a new one under that id (forgotten: see the
+    #: result's `historyForgotten`).
     conversation_id: str | None = optional()
     #: Default: the `model` setting.
     model: str | None = optional()
     #: Snippets put into the prompt with their file name and language, within
-    #: `chat.maxContextChars`.
+    #: `chat.maxContextChars`; a binary file is left out (the prompt says so).
     context: list[ContextRef] = optional(factory=list)
     #: Generation options in camelCase (`temperature`, `numCtx`, `topP`, `topK`, `numPredict`,
     #: `seed`, `stop`, ...); each backend maps them to its own names.
@@ -102,6 +103,9 @@ class ChatResult(Payload):
     #: `length`: the answer was cut at the model's token limit.
     done_reason: Literal["stop", "length"]
     usage: Usage
+    #: The conversation had been forgotten (memory holds the last `chat.maxConversations`):
+    #: the model did not see its earlier turns, and it starts over from this prompt.
+    history_forgotten: bool
     timings: Timings
 
 

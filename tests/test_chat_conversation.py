@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 from lsprotocol import types as lsp
 
@@ -40,12 +41,55 @@ async def test_history_is_capped(start_client: StartClient, fake):
     assert contents[1:] == ["q2", "Hello, world!", "q3"]
 
 
+async def test_least_recently_used_conversations_are_forgotten(start_client: StartClient, fake):
+    """Memory holds `chat.maxConversations`; continuing a forgotten one starts over, and the
+    result says so (a new id, or one reset, is not "forgotten")."""
+    client = await start_client({"chat": {"maxConversations": 2}})
+
+    async def ask(conversation: str) -> dict[str, Any]:
+        result = await client.command(
+            Command.CHAT, {"prompt": f"to {conversation}", "conversationId": conversation}
+        )
+        assert isinstance(result, dict)
+        return result
+
+    assert (await ask("a"))["historyForgotten"] is False
+    await ask("b")
+    await ask("a")  # now b is the least recently used
+    await ask("c")  # a third conversation: b is forgotten
+    assert (await ask("a"))["historyForgotten"] is False
+    assert len(fake.requests[-1].body["messages"]) == 6  # system, 2 turns, the new prompt
+    forgotten = await ask("b")
+    assert forgotten["historyForgotten"] is True
+    assert [m["role"] for m in fake.requests[-1].body["messages"]] == ["system", "user"]
+    # b is held again from its new start: its next turn sees that one.
+    assert (await ask("b"))["historyForgotten"] is False
+    assert len(fake.requests[-1].body["messages"]) == 4
+
+
+async def test_a_conversation_keeps_only_the_messages_a_prompt_can_use(
+    start_client: StartClient, fake
+):
+    """`chat.maxHistoryMessages` also bounds what a conversation keeps: raising it later does
+    not bring older turns back."""
+    client = await start_client({"chat": {"maxHistoryMessages": 2}})
+    for n in range(4):
+        await client.command(Command.CHAT, {"prompt": f"q{n}", "conversationId": "c"})
+    client.workspace_did_change_configuration(
+        lsp.DidChangeConfigurationParams(settings={"ollama": {"chat": {"maxHistoryMessages": 20}}})
+    )
+    await client.command(Command.CHAT, {"prompt": "q4", "conversationId": "c"})
+    contents = [m["content"] for m in fake.requests[-1].body["messages"]]
+    assert contents[1:] == ["q3", "Hello, world!", "q4"]
+
+
 async def test_reset_conversation(start_client: StartClient, fake):
     client = await start_client()
     await client.command(Command.CHAT, {"prompt": "q1", "conversationId": "c"})
     assert await client.command(Command.RESET_CONVERSATION, {"conversationId": "c"}) is None
-    await client.command(Command.CHAT, {"prompt": "q2", "conversationId": "c"})
+    result = await client.command(Command.CHAT, {"prompt": "q2", "conversationId": "c"})
     assert [m["content"] for m in fake.requests[-1].body["messages"][1:]] == ["q2"]
+    assert result["historyForgotten"] is False  # the user asked for it
     # Unknown ids are a no-op.
     assert await client.command(Command.RESET_CONVERSATION, {"conversationId": "zzz"}) is None
 

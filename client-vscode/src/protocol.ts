@@ -28,11 +28,17 @@ export interface ContextRef {
 export interface ChatParams {
   /** Not empty; at most `limits.maxPromptChars` characters. */
   prompt: string;
-  /** Absent: a new conversation. Unknown: a new one under that id. */
+  /**
+   * Absent: a new conversation. Unknown: a new one under that id (forgotten: see the result's
+   * `historyForgotten`).
+   */
   conversationId?: string;
   /** Default: the `model` setting. */
   model?: string;
-  /** Snippets put into the prompt with their file name and language, within `chat.maxContextChars`. */
+  /**
+   * Snippets put into the prompt with their file name and language, within `chat.maxContextChars`; a binary
+   * file is left out (the prompt says so).
+   */
   context?: ContextRef[];
   /**
    * Generation options in camelCase (`temperature`, `numCtx`, `topP`, `topK`, `numPredict`, `seed`, `stop`,
@@ -65,6 +71,11 @@ export interface ChatResult {
   /** `length`: the answer was cut at the model's token limit. */
   doneReason: "stop" | "length";
   usage: Usage;
+  /**
+   * The conversation had been forgotten (memory holds the last `chat.maxConversations`): the model did not
+   * see its earlier turns, and it starts over from this prompt.
+   */
+  historyForgotten: boolean;
   timings: Timings;
 }
 

@@ -12,6 +12,7 @@ export const SERVER_SETTING_KEYS = [
   "timeouts.idleS",
   "chat.systemPrompt",
   "chat.maxHistoryMessages",
+  "chat.maxConversations",
   "chat.maxContextChars",
   "codegen.contextChars",
   "limits.maxPromptChars",

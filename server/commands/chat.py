@@ -9,7 +9,7 @@ from lsprotocol import types as lsp
 
 from ollama_lsp.agents.chat import ChatTurn, Snippet
 
-from ..documents import Document
+from ..documents import SNIFF_CHARS, Document, FileDocument, binary_reason
 from ..language_server import OllamaLanguageServer
 from ..positions import PositionError
 from ..protocol import (
@@ -35,8 +35,8 @@ async def chat(ls: OllamaLanguageServer, call: CommandCall) -> ChatResult:
         model=params.model or settings.model,
         system_prompt=settings.chat.system_prompt,
         max_history_messages=settings.chat.max_history_messages,
-        snippets=context_snippets(ls, params.context),
-        max_context_chars=settings.chat.max_context_chars,
+        max_conversations=settings.chat.max_conversations,
+        snippets=context_snippets(ls, params.context, settings.chat.max_context_chars),
         options=params.options,
     )
     async with ls.stream(call, title="Ollama chat", label="Generating") as stream:
@@ -51,6 +51,7 @@ async def chat(ls: OllamaLanguageServer, call: CommandCall) -> ChatResult:
         model=answer.finish.model or turn.model,
         done_reason=answer.finish.done_reason,
         usage=Usage(answer.finish.prompt_tokens, answer.finish.completion_tokens),
+        history_forgotten=answer.history_forgotten,
         timings=Timings(
             first_token_ms=None if first is None else (first - started) * 1000,
             total_ms=(time.perf_counter() - started) * 1000,
@@ -58,23 +59,42 @@ async def chat(ls: OllamaLanguageServer, call: CommandCall) -> ChatResult:
     )
 
 
-def context_snippets(ls: OllamaLanguageServer, refs: list[ContextRef]) -> tuple[Snippet, ...]:
+def context_snippets(
+    ls: OllamaLanguageServer, refs: list[ContextRef], budget: int
+) -> tuple[Snippet, ...]:
+    """The snippets of `refs` in order, cut to `budget` characters in all; each file is read
+    once and only as far as the budget can use."""
     snippets = []
-    for i, ref in enumerate(refs):
-        try:
-            document = ls.documents.get(ref.uri)
-        except LookupError as error:
-            raise InvalidParams(f"`context[{i}].uri`: {error}.", f"context[{i}].uri") from None
-        try:
-            snippets.append(_snippet(document, ref.range, ls.position_encoding))
-        except PositionError as error:
-            raise InvalidParams(f"`context[{i}].range`: {error}.", f"context[{i}].range") from None
+    left = budget
+    with ls.documents.for_context() as documents:
+        for i, ref in enumerate(refs):
+            try:
+                document = documents.get(ref.uri)
+            except LookupError as error:
+                raise InvalidParams(f"`context[{i}].uri`: {error}.", f"context[{i}].uri") from None
+            try:
+                snippet = _snippet(document, ref.range, ls.position_encoding, left)
+            except PositionError as error:
+                raise InvalidParams(
+                    f"`context[{i}].range`: {error}.", f"context[{i}].range"
+                ) from None
+            snippets.append(snippet)
+            if snippet.left_out is None:
+                left = 0 if snippet.truncated else left - len(snippet.text)
     return tuple(snippets)
 
 
-def _snippet(document: Document, range: lsp.Range | None, encoding: str) -> Snippet:
+def _snippet(
+    document: Document | FileDocument, range: lsp.Range | None, encoding: str, left: int
+) -> Snippet:
+    """The snippet with at most `left` characters, or why it is left out."""
+    name, language = document.name, document.language_id
+    if left <= 0:
+        return Snippet(name, language, "", left_out="the context budget is used up")
+    if (reason := binary_reason(document.head(SNIFF_CHARS))) is not None:
+        return Snippet(name, language, "", left_out=f"binary file ({reason})")
     if range is None:
-        return Snippet(document.name, document.language_id, document.text)
-    text = document.text_in(range, encoding)
-    lines = (range.start.line + 1, range.end.line + 1)
-    return Snippet(document.name, document.language_id, text, lines)
+        text, lines = document.head(left + 1), None
+    else:
+        text, lines = document.text_in(range, encoding), (range.start.line + 1, range.end.line + 1)
+    return Snippet(name, language, text[:left], lines, truncated=len(text) > left)
