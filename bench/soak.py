@@ -63,7 +63,11 @@ async def soak(bench: Bench) -> list[Row]:
     await _until_closed(bench, others)
     return [
         change_row(
-            f"Soak ({requests:,} requests): server RSS, MB", round(start.rss, 1), round(end.rss, 1)
+            f"Soak ({requests:,} requests): server RSS, MB",
+            round(start.rss, 1),
+            round(end.rss, 1),
+            "≤ +5 (bounded)",
+            (Limit("growth", 5),),
         ),
         change_row(
             "Soak: server's open file descriptors",
