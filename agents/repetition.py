@@ -93,9 +93,9 @@ class RepetitionGuard:
             if found < 0:
                 break
             period = len(text) - (found + _KEY_CHARS)
-            repeated = _common_suffix(text, period)
-            if repeated > best[0] and self._varied(text[-period:]):
-                best = (repeated, period)
+            if self._varied(text[-period:]):  # before the costlier comparison
+                repeated = _common_suffix(text, period)
+                best = (repeated, period) if repeated > best[0] else best
             search_end = found + _KEY_CHARS - 1
         return best
 
