@@ -27,7 +27,7 @@ import contextlib
 import dataclasses
 import functools
 import operator
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import Annotated, Any, Literal, TypedDict, cast
 
 from langgraph.config import get_stream_writer
@@ -226,7 +226,9 @@ async def _stream_model(
     options = job.stage_options(stage)
     request = ChatRequest(job.model, messages, options)
     finish: Finish | None = None
-    async with contextlib.aclosing(runtime.context.backend.stream_chat(request)) as events:
+    stream = runtime.context.backend.stream_chat(request)
+    assert isinstance(stream, AsyncGenerator)  # every backend's is: `aclose` closes the model
+    async with contextlib.aclosing(stream) as events:
         async for event in events:
             if isinstance(event, Finish):
                 finish = event
