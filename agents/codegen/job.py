@@ -13,7 +13,8 @@ from ollama_lsp.agents.backends.base import at_least
 #: again. Here, not in `graph`, so that naming a stage does not import LangGraph.
 Stage = Literal["plan", "code", "review"]
 
-#: The code stage's budget at a cursor with a short instruction: about 40 lines of code.
+#: The code stage's budget at a cursor with a short instruction: about 40 lines of code (the
+#: `code` budget's doc says this figure to users).
 CODE_TOKENS_BASE = 256
 
 
@@ -27,8 +28,9 @@ class TokenBudgets:
 
     #: The plan asks for 2 to 6 bullet points (about 100 tokens).
     plan: int = attrs.field(default=256, metadata=at_least(16))
-    #: The most for the code; a task gets less: `CODE_TOKENS_BASE` plus one token per two
-    #: characters of selection and instruction (a rewrite needs room for the selection and more).
+    #: The most for the code (about 100 lines). A task gets 256 tokens plus one per two
+    #: characters of selection and instruction, up to this: a rewrite needs room for the
+    #: selection and more.
     code: int = attrs.field(default=1024, metadata=at_least(16))
     #: A verdict and one line per problem.
     review: int = attrs.field(default=256, metadata=at_least(16))
