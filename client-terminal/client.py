@@ -130,6 +130,8 @@ class TerminalClient:
         if status:
             return status
         self._end_line()
+        for note in _field(result, "notes") or []:
+            say(f"[note: {note}]")
         if _field(result, "applied"):
             say(f"[applied to {path}]")
             return 0

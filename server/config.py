@@ -19,6 +19,7 @@ from ollama_lsp.agents.backends.base import (
     Timeouts,
     at_least,
 )
+from ollama_lsp.agents.codegen import TokenBudgets
 
 from .structure import structure_onto
 
@@ -57,6 +58,8 @@ class ChatSettings:
 class CodegenSettings:
     #: Code around the selection shown to the plan and code stages (two thirds before it).
     context_chars: int = attrs.field(default=6_000, metadata=at_least(0))
+    #: The most tokens each stage may generate (`plan`, `code`, `review`).
+    max_tokens: TokenBudgets = attrs.field(factory=TokenBudgets)
 
 
 @attrs.frozen

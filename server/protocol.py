@@ -176,6 +176,9 @@ class GenerateCodeResult(Payload):
     edit: lsp.WorkspaceEdit
     #: Whether the client applied the edit the server sent (false with `apply: false`).
     applied: bool
+    #: Stages cut short, one sentence each: a token budget reached (the code may be incomplete)
+    #: or the model repeating itself (the repeats were dropped). Empty when every stage ended.
+    notes: list[str]
     #: Why the edit was not applied: the document changed meanwhile, or the client's reason.
     failure_reason: str | None = optional()
 

@@ -14,10 +14,11 @@ import pytest_asyncio
 
 from fake_model_server import FakeModelServer, Script
 from ollama_lsp.agents.backends import BackendConfig, BackendError, OllamaBackend
-from ollama_lsp.agents.codegen import CodegenJob, NoCodeError, load_workflow
+from ollama_lsp.agents.codegen import CodegenJob, NoCodeError, TokenBudgets, load_workflow
 from ollama_lsp.agents.codegen.prompts import (
     CODE_TASK,
     PLAN_TASK,
+    REVIEW_TASK,
     parse_verdict,
 )
 from tests.support import script_stages
@@ -125,6 +126,97 @@ async def test_cancelling_the_run_closes_the_model_stream(backend, fake: FakeMod
         await task
     await fake.wait_disconnect(request, timeout=2)
     assert not request.finished and len(fake.requests) == 1
+
+
+def updates_of(events: list[tuple[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The last update of each node."""
+    return {
+        node: update
+        for mode, event in events
+        if mode == "updates"
+        for node, update in event.items()
+    }
+
+
+def deltas_of(events: list[tuple[str, Any]], stage: str) -> str:
+    return "".join(
+        e["text"]
+        for m, e in events
+        if m == "custom" and e["type"] == "delta" and e["stage"] == stage
+    )
+
+
+async def test_each_stage_asks_for_its_token_budget(backend, fake: FakeModelServer):
+    script(fake, review=["APPROVE"])
+    await run(backend, job())
+    selection_and_instruction = len("return x") + len("return the double")
+    code_budget = 256 + selection_and_instruction // 2  # sized to the task
+    budgets = [r.body["options"]["num_predict"] for r in fake.requests]
+    assert budgets == [256, code_budget, 256]
+
+
+async def test_budgets_come_from_the_job_and_the_code_budget_is_capped(backend, fake):
+    script(fake, review=["APPROVE"])
+    await run(backend, job(selection="x = 1\n" * 2000, budgets=TokenBudgets(100, 700, 50)))
+    assert [r.body["options"]["num_predict"] for r in fake.requests] == [100, 700, 50]
+
+
+async def test_a_looping_plan_is_cut_its_stream_closed_and_the_workflow_goes_on(
+    backend, fake: FakeModelServer
+):
+    script(fake, review=["APPROVE"])
+    loop = Script(chunks=["- double it\n", *["- write the code for it\n"] * 400], delay_s=0.005)
+    fake.script(loop, match=PLAN_TASK)
+    events = await run(backend, job())
+    plan_request = fake.requests[0]
+    await fake.wait_disconnect(plan_request, timeout=2)
+    assert not plan_request.finished
+    updates = updates_of(events)
+    assert list(updates) == ["plan", "code", "review"]
+    assert (
+        updates["plan"]["plan"]
+        == deltas_of(events, "plan")
+        == ("- double it\n- write the code for it\n")
+    )
+    (note,) = updates["plan"]["notes"]
+    assert "repeating itself in the plan" in note
+    assert "- write the code for it" in fake.requests[1].last_user_message
+    assert updates["code"] == {"code": "return x * 2", "revisions": 0}
+
+
+async def test_the_code_stage_ends_when_its_code_block_closes(backend, fake: FakeModelServer):
+    script(fake, review=["APPROVE"])
+    rambling = [f"Explanation, sentence number {i}.\n" for i in range(400)]
+    answer = Script(chunks=["```python\n", "return x * 2\n", "```\n", *rambling], delay_s=0.005)
+    fake.script(answer, match=CODE_TASK)
+    events = await run(backend, job())
+    code_request = fake.requests[1]
+    await fake.wait_disconnect(code_request, timeout=2)
+    assert not code_request.finished
+    assert updates_of(events)["code"] == {"code": "return x * 2", "revisions": 0}  # no notes
+    assert REVIEW_TASK in fake.requests[2].last_user_message
+
+
+async def test_a_stage_that_reaches_its_budget_goes_on_and_says_so(backend, fake: FakeModelServer):
+    script(fake, review=["APPROVE"])
+    fake.script(Script(chunks=["- double ", "it and"], done_reason="length"), match=PLAN_TASK)
+    cut_code = Script(chunks=["```python\n", "return (x *\n", "   "], done_reason="length")
+    fake.script(cut_code, match=CODE_TASK)
+    events = await run(backend, job(budgets=TokenBudgets(plan=100)))
+    updates = updates_of(events)
+    assert updates["plan"] == {
+        "plan": "- double it and",
+        "notes": ["The plan reached its budget of 100 tokens and was cut there."],
+    }
+    assert updates["code"] == {
+        "code": "return (x *",
+        "revisions": 0,
+        "notes": [
+            "The code reached its budget of 268 tokens and may be incomplete: raise "
+            "`ollama.codegen.maxTokens.code` (or `options.numPredict`)."
+        ],
+    }
+    assert list(updates) == ["plan", "code", "review"]  # the review judges what there is
 
 
 @pytest.mark.parametrize(

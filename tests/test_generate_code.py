@@ -75,7 +75,7 @@ async def test_stages_stream_in_order_and_the_edit_replaces_the_selection(
     reports = [p for p in wire.progress("g") if "text" in p]
     labels = ("Planning… · ", "Writing code… · ", "Reviewing… · ")
     assert reports and all(r["message"].startswith(labels) for r in reports)
-    assert result["revisions"] == 0
+    assert result["revisions"] == 0 and result["notes"] == []
     wire.assert_nothing_after_response(request_id, "g")
     assert wire.progress("g")[-1] == {"kind": "end", "message": "Done"}
 
@@ -111,6 +111,32 @@ async def test_every_stage_prompt_gets_what_it_needs(start_client: StartClient, 
     assert "".join(PLAN.chunks).strip() in code
     assert "".join(PLAN.chunks).strip() in review and CODE_TEXT in review
     assert "class Dates:" not in review
+
+
+async def test_stage_budgets_come_from_the_settings(start_client: StartClient, fake):
+    script_stages(fake)
+    client = await start_client({"codegen": {"maxTokens": {"plan": 64, "code": 80, "review": 32}}})
+    open_document(client, DOCUMENT)
+    await generate(client, lsp_range((4, 8), (4, 16)), apply=False)[1]
+    assert [r.body["options"] for r in fake.requests] == [
+        {"num_predict": 64},
+        {"num_predict": 80},
+        {"num_predict": 32},
+    ]
+
+
+async def test_a_looping_plan_is_cut_and_the_result_says_so(start_client: StartClient, fake):
+    loop = Script(chunks=["- check s\n", *["- raise ValueError when s is empty\n"] * 300])
+    script_stages(fake, plan=loop)
+    client = await start_client(capabilities=CAN_APPLY)
+    open_document(client, DOCUMENT)
+    result = await generate(client, lsp_range((4, 8), (4, 16)))[1]
+    assert result["plan"] == client.wire.text("g", stage="plan")
+    assert result["plan"] == "- check s\n- raise ValueError when s is empty\n"
+    assert result["notes"] == [
+        "The model began repeating itself in the plan; the repeats were cut off."
+    ]
+    assert result["code"] == CODE_TEXT and result["applied"] is True
 
 
 async def test_insertion_at_a_cursor_with_emoji_and_cjk(start_client: StartClient, fake):

@@ -73,3 +73,12 @@ async def test_a_bad_target_says_what_is_expected(fake: FakeModelServer, tmp_pat
     assert process.returncode == 2
     assert b"FILE:LINE[:COL][-LINE[:COL]]" in stderr
     assert fake.requests == []
+
+
+async def test_a_stage_cut_short_is_noted(fake: FakeModelServer, tmp_path: Path):
+    script_stages(fake, plan=Script(chunks=["- check the input"], done_reason="length"))
+    (tmp_path / "m.py").write_text(SOURCE)
+    process = await _spawn(fake, tmp_path, "m.py:2", "validate the input")
+    _, stderr = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0
+    assert "[note: The plan reached its budget of 256 tokens and was cut there.]" in stderr.decode()

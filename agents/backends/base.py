@@ -71,6 +71,18 @@ class BackendError(Exception):
         self.message = message
 
 
+class ContextOverflowError(BackendError):
+    """The prompt leaves no room in the model's context. What to shorten depends on what built
+    the prompt (a conversation's history, a selection), so a caller may change the advice."""
+
+    def __init__(self, fact: str, advice: str) -> None:
+        super().__init__("backendError", f"{fact}: {advice}.")
+        self.fact = fact
+
+    def with_advice(self, advice: str) -> ContextOverflowError:
+        return ContextOverflowError(self.fact, advice)
+
+
 def at_least(minimum: float) -> dict[str, float]:
     """Field metadata: the smallest value a setting accepts (the settings reader enforces it,
     naming the key; construction does not, so a backend may shorten a deadline it runs down)."""

@@ -23,6 +23,7 @@ from .base import (
     BackendConfig,
     BackendError,
     ChatRequest,
+    ContextOverflowError,
     Delta,
     EmbeddedConfig,
     Finish,
@@ -215,10 +216,9 @@ class EmbeddedBackend:
 def _failure(exc: Exception) -> BackendError:
     """The engine's exception as an error that says what to do (call in the except block)."""
     if "context window" in str(exc):
-        return BackendError(
-            "backendError",
-            f"The conversation does not fit the embedded model's context ({exc}): raise "
-            "`ollama.embedded.contextSize`, or start a new conversation.",
+        return ContextOverflowError(
+            f"The prompt does not fit the embedded model's context ({exc})",
+            "raise `ollama.embedded.contextSize`, or start a new conversation",
         )
     log.exception("The embedded model failed")
     return BackendError("backendError", f"The embedded model failed: {exc}")

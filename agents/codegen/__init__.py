@@ -14,7 +14,7 @@ from typing import Any
 from ollama_lsp.agents.backends.base import ModelBackend
 
 from .cleaning import NoCodeError, fit_code
-from .job import CodegenJob, Stage, surrounding_code
+from .job import CodegenJob, Stage, TokenBudgets, surrounding_code
 
 StreamCodegen = Callable[[ModelBackend, CodegenJob], AsyncIterator[tuple[str, Any]]]
 
@@ -38,6 +38,7 @@ __all__ = [
     "NoCodeError",
     "Stage",
     "StreamCodegen",
+    "TokenBudgets",
     "fit_code",
     "load_workflow",
     "surrounding_code",

@@ -77,6 +77,11 @@ class CodeExtractor:
         """Everything released so far."""
         return "".join(self._released)
 
+    @property
+    def block_closed(self) -> bool:
+        """The chosen block's closing fence has come: the rest of the answer is not code."""
+        return self._found and self._done
+
     def feed(self, text: str) -> str:
         self._raw.append(text)
         if self._carry_cr:

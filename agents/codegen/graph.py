@@ -12,15 +12,23 @@ The revise node streams as stage `code` with `revision` ≥ 1; code deltas are t
 (`cleaning.CodeExtractor`). Cancelling the task that iterates the stream cancels the running
 node, which closes its model stream.
 
+Every model call is bounded: a token budget per stage (`CodegenJob.token_budget`), a
+`RepetitionGuard` that closes the stream when the model loops (keeping the text before the loop
+and its first occurrence), and the code stages end as soon as the code block closes (small
+models go on explaining, or loop, after it). The workflow then goes on with what it has; each
+cut that matters is said in the state's `notes`.
+
 Importing this module imports LangGraph (about a second): load it with `load_workflow()`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
-from collections.abc import AsyncIterator, Callable
-from typing import Any, TypedDict, cast
+import operator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from typing import Annotated, Any, Literal, TypedDict, cast
 
 from langgraph.config import get_stream_writer
 from langgraph.graph import END, START, StateGraph
@@ -28,6 +36,7 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 
 from ollama_lsp.agents.backends.base import BackendError, ChatRequest, Finish, Message, ModelBackend
+from ollama_lsp.agents.repetition import RepetitionGuard
 
 from . import prompts
 from .cleaning import CodeExtractor, NoCodeError
@@ -44,6 +53,8 @@ class CodegenState(TypedDict, total=False):
     problems: list[str]
     #: Revisions done so far (0 for the first writing).
     revisions: int
+    #: Sentences for the user about stages cut short (each node adds its own).
+    notes: Annotated[list[str], operator.add]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,27 +67,30 @@ class CodegenContext:
 async def plan_node(state: CodegenState, runtime: Runtime[CodegenContext]) -> CodegenState:
     job = state["job"]
     plan = await _model_text(runtime, job, prompts.plan_messages(job), "plan", 0)
-    return {"plan": plan}
+    return {"plan": plan.text, **plan.noted()}
 
 
 async def code_node(state: CodegenState, runtime: Runtime[CodegenContext]) -> CodegenState:
     job = state["job"]
     messages = prompts.code_messages(job, state["plan"])
-    return {"code": await _model_code(runtime, job, messages, revision=0), "revisions": 0}
+    code = await _model_code(runtime, job, messages, revision=0)
+    return {"code": code.text, "revisions": 0, **code.noted()}
 
 
 async def review_node(state: CodegenState, runtime: Runtime[CodegenContext]) -> CodegenState:
     job = state["job"]
     messages = prompts.review_messages(job, state["plan"], state["code"])
     review = await _model_text(runtime, job, messages, "review", state["revisions"])
-    return {"review": review, "problems": prompts.parse_verdict(review)}
+    problems = prompts.parse_verdict(review.text)
+    return {"review": review.text, "problems": problems, **review.noted()}
 
 
 async def revise_node(state: CodegenState, runtime: Runtime[CodegenContext]) -> CodegenState:
     job = state["job"]
     revision = state["revisions"] + 1
     messages = prompts.revise_messages(job, state["plan"], state["code"], state["problems"])
-    return {"code": await _model_code(runtime, job, messages, revision), "revisions": revision}
+    code = await _model_code(runtime, job, messages, revision)
+    return {"code": code.text, "revisions": revision, **code.noted()}
 
 
 def after_code(state: CodegenState) -> str:
@@ -109,12 +123,44 @@ def stream_codegen(backend: ModelBackend, job: CodegenJob) -> AsyncIterator[tupl
     """Run the workflow: yields `("custom", event)` and `("updates", {node: state_update})`."""
     steps = 3 + 2 * job.max_revisions  # plan, code, review, then revise + review each time
     events = workflow().astream(
-        {"job": job, "review": None, "problems": [], "revisions": 0},
+        {"job": job, "review": None, "problems": [], "revisions": 0, "notes": []},
         context=CodegenContext(backend),
         stream_mode=["custom", "updates"],
         config={"recursion_limit": steps + 1},
     )
     return cast("AsyncIterator[tuple[str, Any]]", events)  # a list of modes yields pairs
+
+
+@dataclasses.dataclass(frozen=True)
+class StageAnswer:
+    """What one stage's model call gave: its text, and why it is shorter than the model wanted."""
+
+    text: str
+    stage: Stage
+    revision: int
+    #: `budget`: the stage's token budget ran out; `loop`: the model repeated itself.
+    cut: Literal["budget", "loop"] | None = None
+    budget: int = 0
+
+    def noted(self) -> CodegenState:
+        """The state update adding `notes()`, if any (updates stay as they were otherwise)."""
+        notes = self.notes()
+        return {"notes": notes} if notes else {}
+
+    def notes(self) -> list[str]:
+        """What the user should know about this answer (nothing when it is whole)."""
+        name = f"revision {self.revision}" if self.stage == "code" and self.revision else self.stage
+        if self.cut == "loop":
+            return [f"The model began repeating itself in the {name}; the repeats were cut off."]
+        if self.cut != "budget":
+            return []
+        setting = f"`ollama.codegen.maxTokens.{self.stage}` (or `options.numPredict`)"
+        if self.stage == "code":
+            return [
+                f"The {name} reached its budget of {self.budget} tokens and may be incomplete: "
+                f"raise {setting}."
+            ]
+        return [f"The {name} reached its budget of {self.budget} tokens and was cut there."]
 
 
 async def _model_text(
@@ -123,24 +169,22 @@ async def _model_text(
     messages: tuple[Message, ...],
     stage: Stage,
     revision: int,
-) -> str:
-    """Stream a stage's answer as it comes; returns its content."""
+) -> StageAnswer:
+    """Stream a stage's answer as it comes."""
     write = get_stream_writer()
     write({"type": "stage", "stage": stage, "revision": revision})
-    parts: list[str] = []
 
     def on_content(text: str) -> None:
-        parts.append(text)
         _write_delta(write, stage, revision, "content", text)
 
-    await _stream_model(runtime, job, messages, stage, revision, on_content)
-    return "".join(parts)
+    return await _stream_model(runtime, job, messages, stage, revision, on_content)
 
 
 async def _model_code(
     runtime: Runtime[CodegenContext], job: CodegenJob, messages: tuple[Message, ...], revision: int
-) -> str:
-    """Stream the code of a code stage: only what is certain to be code goes out."""
+) -> StageAnswer:
+    """Stream the code of a code stage: only what is certain to be code goes out; the answer's
+    text is that code."""
     write = get_stream_writer()
     write({"type": "stage", "stage": "code", "revision": revision})
     extractor = CodeExtractor(job.language)
@@ -148,11 +192,14 @@ async def _model_code(
     def on_content(text: str) -> None:
         _write_delta(write, "code", revision, "content", extractor.feed(text))
 
-    answer = await _stream_model(runtime, job, messages, "code", revision, on_content)
+    def block_closed() -> bool:
+        return extractor.block_closed
+
+    answer = await _stream_model(runtime, job, messages, "code", revision, on_content, block_closed)
     _write_delta(write, "code", revision, "content", extractor.finish())
     if not extractor.code.strip():
-        raise NoCodeError(f"The model's answer contained no code: {answer.strip()[:300]!r}")
-    return extractor.code
+        raise NoCodeError(f"The model's answer contained no code: {answer.text.strip()[:300]!r}")
+    return dataclasses.replace(answer, text=extractor.code)
 
 
 async def _stream_model(
@@ -162,23 +209,46 @@ async def _stream_model(
     stage: Stage,
     revision: int,
     on_content: Callable[[str], None],
-) -> str:
-    """One model call; thinking goes out as it is, content through `on_content`."""
+    enough: Callable[[], bool] = lambda: False,
+) -> StageAnswer:
+    """One model call, within the stage's budget, closed early when the model loops or when
+    `enough()` says the rest is not needed; thinking goes out as it is, content through the
+    repetition guard to `on_content`."""
     write = get_stream_writer()
     content: list[str] = []
-    finished = False
-    request = ChatRequest(job.model, messages, job.options)
-    async for event in runtime.context.backend.stream_chat(request):
-        if isinstance(event, Finish):
-            finished = True
-        elif event.kind == "thinking":
-            _write_delta(write, stage, revision, "thinking", event.text)
-        else:
-            content.append(event.text)
-            on_content(event.text)
-    if not finished:
+    guard = RepetitionGuard()
+
+    def take(text: str) -> None:
+        if text:
+            content.append(text)
+            on_content(text)
+
+    options = job.stage_options(stage)
+    request = ChatRequest(job.model, messages, options)
+    finish: Finish | None = None
+    stream = runtime.context.backend.stream_chat(request)
+    assert isinstance(stream, AsyncGenerator)  # every backend's is: `aclose` closes the model
+    async with contextlib.aclosing(stream) as events:
+        async for event in events:
+            if isinstance(event, Finish):
+                finish = event
+            elif event.kind == "thinking":
+                _write_delta(write, stage, revision, "thinking", event.text)
+            else:
+                take(guard.feed(event.text))
+                if guard.looping or enough():
+                    break  # leaving `aclosing` closes the model stream
+    if guard.looping:
+        return StageAnswer("".join(content), stage, revision, cut="loop")
+    take(guard.finish())
+    text = "".join(content)
+    if enough():
+        return StageAnswer(text, stage, revision)
+    if finish is None:
         raise BackendError("streamDropped", "The model's stream ended without a finish.")
-    return "".join(content)
+    if finish.done_reason == "length":
+        return StageAnswer(text, stage, revision, cut="budget", budget=options["numPredict"])
+    return StageAnswer(text, stage, revision)
 
 
 def _write_delta(

@@ -134,6 +134,11 @@ export interface GenerateCodeResult {
   edit: WorkspaceEdit;
   /** Whether the client applied the edit the server sent (false with `apply: false`). */
   applied: boolean;
+  /**
+   * Stages cut short, one sentence each: a token budget reached (the code may be incomplete) or the model
+   * repeating itself (the repeats were dropped). Empty when every stage ended.
+   */
+  notes: string[];
   /** Why the edit was not applied: the document changed meanwhile, or the client's reason. */
   failureReason?: string;
 }

@@ -16,6 +16,7 @@ from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException
 
 from ollama_lsp.agents.backends import ModelBackend
+from ollama_lsp.agents.backends.base import ContextOverflowError
 from ollama_lsp.agents.codegen import (
     CodegenJob,
     NoCodeError,
@@ -70,6 +71,7 @@ async def generate_code(ls: OllamaLanguageServer, call: CommandCall) -> Generate
         review=params.review,
         max_revisions=params.max_revisions,
         options=params.options,
+        budgets=ls.settings.codegen.max_tokens,
     )
     async with ls.stream(call, title="Ollama: generate code", label="Planning…") as stream:
         outcome = await run_workflow(stream, ls.backend, job)
@@ -85,6 +87,7 @@ async def generate_code(ls: OllamaLanguageServer, call: CommandCall) -> Generate
         revisions=outcome.revisions,
         edit=edit,
         applied=applied,
+        notes=outcome.notes,
         failure_reason=failure_reason,
     )
 
@@ -103,6 +106,14 @@ class WorkflowOutcome:
     code: str
     review: str | None
     revisions: int
+    notes: list[str]
+
+
+#: What to shorten when a stage's prompt does not fit the model's context.
+CONTEXT_ADVICE = (
+    "shorten the selection or the instruction, lower `ollama.codegen.contextChars`, or use a "
+    "model with a larger context (`ollama.embedded.contextSize` for the embedded one)"
+)
 
 
 async def run_workflow(
@@ -111,10 +122,12 @@ async def run_workflow(
     """Run the workflow, streaming its stages and deltas; returns its final state."""
     stream_codegen = await load_workflow()
     state: dict[str, Any] = {}
+    notes: list[str] = []  # each update carries its node's notes only
     try:
         async for mode, event in stream_codegen(backend, job):
             if mode == "updates":
                 for update in event.values():
+                    notes += (update or {}).get("notes", [])
                     state.update(update or {})
             elif event["type"] == "stage":
                 label = stage_label(event["stage"], event["revision"])
@@ -123,11 +136,14 @@ async def run_workflow(
                 stream.push(event["stage"], event["kind"], event["text"], event["revision"])
     except NoCodeError as error:
         raise RequestFailed("noCode", str(error), stage=stream.stage) from None
+    except ContextOverflowError as error:
+        raise error.with_advice(CONTEXT_ADVICE) from None
     return WorkflowOutcome(
         plan=state["plan"],
         code=state["code"],
         review=state.get("review"),
         revisions=state["revisions"],
+        notes=notes,
     )
 
 
