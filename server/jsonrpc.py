@@ -150,21 +150,16 @@ class Peer:
         try:
             data = json.loads(body.decode("utf-8"))
         except UnicodeDecodeError:
-            return self._reject(None, PARSE_ERROR, "Parse error: the message is not UTF-8.")
+            self._reject(None, PARSE_ERROR, "Parse error: the message is not UTF-8.")
+            return None
         except ValueError as error:
-            return self._reject(None, PARSE_ERROR, f"Parse error: {error}.")
-        if isinstance(data, list):
-            return self._reject(None, INVALID_REQUEST, "Batch messages are not supported.")
-        if not isinstance(data, dict):
-            return self._reject(None, INVALID_REQUEST, "A message must be a JSON object.")
-        request_id = data.get("id")
-        usable_id = isinstance(request_id, int | str) and not isinstance(request_id, bool)
-        if "id" in data and not usable_id:
-            return self._reject(data, INVALID_REQUEST, "`id` must be a string or an integer.")
-        if data.get("jsonrpc") != "2.0":
-            return self._reject(data, INVALID_REQUEST, '`jsonrpc` must be "2.0".')
-        if "method" in data and not isinstance(data["method"], str):
-            return self._reject(data, INVALID_REQUEST, "`method` must be a string.")
+            self._reject(None, PARSE_ERROR, f"Parse error: {error}.")
+            return None
+        problem = invalid_request(data)
+        if problem is not None:
+            self._reject(data if isinstance(data, dict) else None, INVALID_REQUEST, problem)
+            return None
+        assert isinstance(data, dict)
         return data
 
     def _reject(self, data: dict[str, Any] | None, code: int, problem: str) -> None:
@@ -174,8 +169,7 @@ class Peer:
             logger.warning("Ignored a response from the client: %s", problem)
             return
         request_id = data.get("id") if data is not None else None
-        usable = isinstance(request_id, int | str) and not isinstance(request_id, bool)
-        self._answer_error(request_id if usable else None, code, problem)
+        self._answer_error(request_id if usable_id(request_id) else None, code, problem)
 
     def _answer_error(self, request_id: int | str | None, code: int, problem: str) -> None:
         logger.warning("Answered %s with error %d: %s", request_id, code, problem)
@@ -189,6 +183,25 @@ class Peer:
         fallback = JsonRPCRequestMessage if "id" in data else JsonRPCNotification
         message_type = self._protocol.get_message_type(method) or fallback
         return self._converter.structure(data, message_type)
+
+
+def invalid_request(data: Any) -> str | None:
+    """What makes `data` not a JSON-RPC 2.0 message object, if anything."""
+    if isinstance(data, list):
+        return "Batch messages are not supported."
+    if not isinstance(data, dict):
+        return "A message must be a JSON object."
+    if "id" in data and not usable_id(data["id"]):
+        return "`id` must be a string or an integer."
+    if data.get("jsonrpc") != "2.0":
+        return '`jsonrpc` must be "2.0".'
+    if "method" in data and not isinstance(data["method"], str):
+        return "`method` must be a string."
+    return None
+
+
+def usable_id(request_id: Any) -> bool:
+    return isinstance(request_id, int | str) and not isinstance(request_id, bool)
 
 
 def describe(error: Exception) -> str:
@@ -207,7 +220,8 @@ async def run_session(
     """
     reading = asyncio.ensure_future(_read_messages(reader, Peer(ls)))
     try:
-        await asyncio.wait({reading, output_closed}, return_when=asyncio.FIRST_COMPLETED)
+        either: list[asyncio.Future[Any]] = [reading, output_closed]
+        await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
         if reading.done():
             return reading.result()
         logger.info("The client closed its end of the connection; ending the session.")

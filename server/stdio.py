@@ -141,7 +141,7 @@ def serve_stdio(ls: OllamaLanguageServer) -> int:
     except KeyboardInterrupt:
         return 0
     finally:
-        ls.shutdown()
+        ls.shutdown()  # type: ignore[no-untyped-call]
 
 
 def settle(future: asyncio.Future[None]) -> None:

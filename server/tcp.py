@@ -73,7 +73,7 @@ async def _session(
             await run_session(StreamByteReader(reader), ls, never)
     finally:
         writer.close()
-        ls.shutdown()
+        ls.shutdown()  # type: ignore[no-untyped-call]
     logger.info("Session of client %s ended; waiting for the next client.", client)
 
 
