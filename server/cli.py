@@ -4,7 +4,6 @@ terminal client (`ollama-lsp chat`, `ollama-lsp generate`)."""
 from __future__ import annotations
 
 import argparse
-import asyncio
 import gc
 import logging
 import sys
@@ -76,53 +75,25 @@ def main(argv: list[str] | None = None) -> int:
         from ollama_lsp.terminal.session import run_generate
 
         return run_generate(args, settings_from_flags(args))
-    serve(settings_from_flags(args), tcp_port=args.tcp, log_level=args.log_level)
-    return 0
+    return serve(settings_from_flags(args), tcp_port=args.tcp, log_level=args.log_level)
 
 
-def serve(overrides: dict[str, Any], *, tcp_port: int | None, log_level: str) -> None:
+def serve(overrides: dict[str, Any], *, tcp_port: int | None, log_level: str) -> int:
+    """Run the language server; returns the process's exit status."""
     # Importing pygls defines ~600 lsprotocol classes: collections during that free nothing
     # and cost start-up time. What the imports made is frozen out of later collections too.
     gc.disable()
     from .logs import setup_logging
     from .server import create_server
+    from .stdio import serve_stdio
+    from .tcp import serve_tcp
 
     gc.freeze()
     gc.enable()
-    ls = create_server(overrides)
-    setup_logging(ls, log_level)
+    setup_logging(log_level)
     if tcp_port is not None:
-        ls.start_tcp("127.0.0.1", tcp_port)
-        return
-    serve_stdio(ls)
-
-
-def serve_stdio(ls: Any) -> None:
-    """pygls' stdio loop, with stdin read on the event loop and stdout written by a thread."""
-    from pygls.io_ import run_async
-
-    from .pygls_internals import install_stop_event
-    from .stdio import ThreadedWriter, claim_stdout, read_stdin
-
-    protocol_out = claim_stdout()
-    ls.protocol.set_writer(ThreadedWriter(protocol_out))
-    stop_event = install_stop_event(ls)
-
-    async def serve() -> None:
-        await run_async(
-            stop_event=stop_event,
-            reader=await read_stdin(ls.thread_pool),
-            protocol=ls.protocol,
-            logger=logger,
-            error_handler=ls.report_server_error,
-        )
-
-    try:
-        asyncio.run(serve())
-    except (BrokenPipeError, KeyboardInterrupt, SystemExit):
-        pass
-    finally:
-        ls.shutdown()
+        return serve_tcp("127.0.0.1", tcp_port, lambda: create_server(overrides))
+    return serve_stdio(create_server(overrides))
 
 
 if __name__ == "__main__":

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 from lsprotocol import types as lsp
@@ -38,7 +40,8 @@ class EditorLogHandler(logging.Handler):
             self.handleError(record)
 
 
-def setup_logging(ls: Any, level: str) -> None:
+def setup_logging(level: str) -> None:
+    """Our log on stderr at `level` (pygls' at WARNING)."""
     stderr = logging.StreamHandler(sys.stderr)
     stderr.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
@@ -46,7 +49,16 @@ def setup_logging(ls: Any, level: str) -> None:
     root.setLevel(level.upper())
     # pygls logs every message at INFO: far too much, and slow on a busy stream.
     logging.getLogger("pygls").setLevel(logging.WARNING)
+
+
+@contextlib.contextmanager
+def log_to_editor(ls: Any) -> Iterator[None]:
+    """Our log also goes to the client of `ls` while the block runs (one client's session)."""
     editor = EditorLogHandler(ls)
     editor.setFormatter(logging.Formatter("%(name)s: %(message)s"))
-    for name in ("ollama_lsp",):
-        logging.getLogger(name).addHandler(editor)
+    ours = logging.getLogger("ollama_lsp")
+    ours.addHandler(editor)
+    try:
+        yield
+    finally:
+        ours.removeHandler(editor)

@@ -19,7 +19,7 @@ from pygls.protocol import lsp_method
 
 from .documents import Documents
 from .positions import PositionError
-from .pygls_internals import QuietProtocol, mark_shut_down
+from .pygls_internals import QuietProtocol
 from .requests import CommandCall, RunningRequests
 
 logger = logging.getLogger(__name__)
@@ -76,7 +76,6 @@ class OllamaProtocol(QuietProtocol):
     async def lsp_shutdown(self, *args: Any) -> None:  # type: ignore[override]
         await self.host.running.cancel_all()
         await self.host.close_backends()
-        mark_shut_down(self)
 
     @lsp_method(lsp.TEXT_DOCUMENT_DID_OPEN)
     def lsp_text_document__did_open(self, params: lsp.DidOpenTextDocumentParams) -> None:

@@ -8,13 +8,12 @@ name, instead of breaking cancellation or streaming silently. Verified with pygl
 from __future__ import annotations
 
 import asyncio
-import threading
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
+from cattrs import Converter
 from pygls.exceptions import JsonRpcException
 from pygls.protocol import JsonRPCProtocol, LanguageServerProtocol
-from pygls.server import JsonRPCServer
 
 if TYPE_CHECKING:  # the server never imports pygls' client
     from pygls.client import JsonRPCClient
@@ -54,21 +53,33 @@ def send_json(protocol: JsonRPCProtocol, method: str, params: dict[str, Any]) ->
     protocol._send_data({"jsonrpc": "2.0", "method": method, "params": params})
 
 
-def mark_shut_down(protocol: JsonRPCProtocol) -> None:
-    """Record that `shutdown` was answered: `exit` then ends the process with status 0.
+def send_error(
+    protocol: JsonRPCProtocol, request_id: int | str | None, code: int, message: str
+) -> None:
+    """Answer a request with a JSON-RPC error; `request_id` None is JSON null.
 
-    (Our `shutdown` handler replaces pygls' own, which is what sets this flag.)
+    (`protocol._send_response` takes lsprotocol types; our strict reader answers messages that
+    never became a request object, e.g. unparsable ones, with id null.)
     """
-    protocol._shutdown = True
+    error = {"code": code, "message": message}
+    protocol._send_data({"jsonrpc": "2.0", "id": request_id, "error": error})
 
 
-def install_stop_event(server: JsonRPCServer) -> threading.Event:
-    """An event that `server.shutdown()` (on `exit`) sets, for a serving loop of our own.
+def converter_of(protocol: JsonRPCProtocol) -> Converter:
+    """The cattrs converter pygls structures messages with.
 
-    (pygls' `start_io` creates it privately; our stdio loop replaces `start_io`.)
+    (Our strict reader structures messages itself, to answer -32602 instead of the traceback
+    `structure_message` logs.)
     """
-    server._stop_event = event = threading.Event()
-    return event
+    return protocol._converter
+
+
+def pending_requests(protocol: JsonRPCProtocol) -> list[Future[Any] | asyncio.Future[Any]]:
+    """Handlers still running and requests to the client still waiting for an answer.
+
+    (pygls keeps its request table private; a session that ends must not leave them behind.)
+    """
+    return list(protocol._request_futures.values())
 
 
 def server_process(client: JsonRPCClient) -> asyncio.subprocess.Process | None:

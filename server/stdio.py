@@ -6,20 +6,31 @@ instead; order is kept because one thread writes them all, from one queue.
 
 pygls reads stdin in a thread pool, three hand-offs per frame; while the loop is busy (a burst
 of tokens) each one waits for the GIL, and a cancel took 60-500 ms to arrive. `read_stdin`
-reads it on the event loop itself.
+reads it on the event loop itself; `jsonrpc.run_session` splits it into messages.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import queue
 import sys
 import threading
-from typing import Any, BinaryIO
+from collections.abc import Callable
+from concurrent.futures import Executor
+from typing import BinaryIO
 
-from pygls.io_ import StdinAsyncReader
+from .jsonrpc import (
+    MAX_HEADER_LINE,
+    ByteReader,
+    HeaderLineTooLong,
+    StreamByteReader,
+    run_session,
+)
+from .language_server import OllamaLanguageServer
+from .logs import log_to_editor
 
 logger = logging.getLogger(__name__)
 
@@ -36,10 +47,14 @@ def claim_stdout() -> BinaryIO:
 
 
 class ThreadedWriter:
-    """pygls' writer interface backed by a thread that does the blocking writes."""
+    """pygls' writer interface backed by a thread that does the blocking writes.
 
-    def __init__(self, stream: BinaryIO) -> None:
+    `on_closed` is called (from the writer thread) when the client's end is gone.
+    """
+
+    def __init__(self, stream: BinaryIO, on_closed: Callable[[], None]) -> None:
         self._stream = stream
+        self._on_closed = on_closed
         self._queue: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="lsp-stdout", daemon=True)
         self._thread.start()
@@ -51,7 +66,8 @@ class ThreadedWriter:
         """Write what is queued, then close the stream."""
         self._queue.put(None)
         self._thread.join(timeout=5)
-        self._stream.close()
+        with contextlib.suppress(OSError):  # the client's end may be gone
+            self._stream.close()
 
     def _run(self) -> None:
         while True:
@@ -63,35 +79,71 @@ class ThreadedWriter:
             try:
                 self._stream.write(b"".join(f for f in frames if f is not None))
                 self._stream.flush()
-            except (BrokenPipeError, ValueError, OSError) as error:
-                logger.error("The client's end of stdout is gone (%s); dropping output.", error)
+            except (ValueError, OSError) as error:
+                logger.debug("The client's end of stdout is gone (%s).", error)
+                self._on_closed()
                 return
             if done:
                 return
 
 
-class PipeReader:
-    """pygls' async reader interface on an asyncio stream (end of input reads as b"")."""
+class FileReader:
+    """A `ByteReader` on a file the loop cannot watch (stdin redirected from a regular file)."""
 
-    def __init__(self, stream: asyncio.StreamReader) -> None:
+    def __init__(self, stream: BinaryIO, executor: Executor) -> None:
         self._stream = stream
+        self._executor = executor
 
     async def readline(self) -> bytes:
-        return await self._stream.readline()
+        loop = asyncio.get_running_loop()
+        line = await loop.run_in_executor(self._executor, self._stream.readline, MAX_HEADER_LINE)
+        if len(line) == MAX_HEADER_LINE and not line.endswith(b"\n"):
+            raise HeaderLineTooLong()
+        return line
 
     async def readexactly(self, n: int) -> bytes:
-        try:
-            return await self._stream.readexactly(n)
-        except asyncio.IncompleteReadError:
-            return b""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self._stream.read, n)
 
 
-async def read_stdin(executor: Any) -> PipeReader | StdinAsyncReader:
-    """stdin read by the running event loop; pygls' threaded reader if stdin is not a pipe."""
+async def read_stdin(executor: Executor) -> ByteReader:
+    """stdin read by the running event loop; by a thread if stdin is a regular file."""
     loop = asyncio.get_running_loop()
-    stream = asyncio.StreamReader()
+    stream = asyncio.StreamReader(limit=MAX_HEADER_LINE)
     try:
         await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stream), sys.stdin)
     except ValueError:  # a regular file: the loop cannot watch it
-        return StdinAsyncReader(sys.stdin.buffer, executor)
-    return PipeReader(stream)
+        return FileReader(sys.stdin.buffer, executor)
+    return StreamByteReader(stream)
+
+
+def serve_stdio(ls: OllamaLanguageServer) -> int:
+    """One session with the editor on stdin/stdout; returns the process's exit status."""
+    protocol_out = claim_stdout()
+
+    async def serve() -> int:
+        loop = asyncio.get_running_loop()
+        output_closed: asyncio.Future[None] = loop.create_future()
+
+        def on_closed() -> None:
+            loop.call_soon_threadsafe(settle, output_closed)
+
+        writer = ThreadedWriter(protocol_out, on_closed)
+        ls.protocol.set_writer(writer)
+        try:
+            with log_to_editor(ls):
+                return await run_session(await read_stdin(ls.thread_pool), ls, output_closed)
+        finally:
+            writer.close()
+
+    try:
+        return asyncio.run(serve())
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        ls.shutdown()  # type: ignore[no-untyped-call]
+
+
+def settle(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)

@@ -4,9 +4,12 @@ command line run as a child process, the backends driven directly, scripted code
 from __future__ import annotations
 
 import asyncio
+import itertools
+import json
 import socket
 import sys
 from pathlib import Path
+from typing import Any
 
 from fake_model_server import FakeModelServer, Script
 from ollama_lsp.agents.backends import (
@@ -46,6 +49,83 @@ async def spawn_cli(
         stderr=stderr,
         start_new_session=True,
     )  # fmt: skip
+
+
+# --- JSON-RPC as raw bytes --------------------------------------------------------------------
+
+
+def frame(message: Any) -> bytes:
+    """One LSP frame: `message` as JSON, or a body given as bytes (which may be anything)."""
+    body = message if isinstance(message, bytes) else json.dumps(message).encode()
+    return b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+
+
+class RawPeer:
+    """The client's end of a server connection, in bytes: send anything, read frames.
+
+    (pytest-lsp's client cannot send a malformed frame, and hides what a server sends back.)
+    """
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader = reader
+        self.writer = writer
+        #: Every notification read so far, in order.
+        self.notifications: list[dict[str, Any]] = []
+        self._ids = itertools.count(1)
+
+    @classmethod
+    def of(cls, process: asyncio.subprocess.Process) -> RawPeer:
+        assert process.stdout is not None and process.stdin is not None
+        return cls(process.stdout, process.stdin)
+
+    def send(self, data: bytes) -> None:
+        self.writer.write(data)
+
+    def request(self, method: str, params: Any = None, request_id: Any = None) -> Any:
+        """Send a request; returns its id."""
+        request_id = next(self._ids) if request_id is None else request_id
+        self.send(frame({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params}))
+        return request_id
+
+    def notify(self, method: str, params: Any = None) -> None:
+        self.send(frame({"jsonrpc": "2.0", "method": method, "params": params}))
+
+    async def read_message(self) -> dict[str, Any] | None:
+        """The next frame's message; None once the server closed its end."""
+        try:
+            header = await self.reader.readuntil(b"\r\n\r\n")
+        except asyncio.IncompleteReadError:
+            return None
+        length = int(header.split(b"Content-Length:")[1].split(b"\r\n")[0])
+        message: dict[str, Any] = json.loads(await self.reader.readexactly(length))
+        return message
+
+    async def response(self, request_id: Any = None, timeout: float = 10) -> dict[str, Any]:
+        """The next response (to `request_id` if given), recording notifications on the way."""
+        async with asyncio.timeout(timeout):
+            while (message := await self.read_message()) is not None:
+                if "method" not in message:
+                    if request_id is None or message.get("id") == request_id:
+                        return message
+                elif "id" in message:  # a request from the server: answer it
+                    self.send(frame({"jsonrpc": "2.0", "id": message["id"], "result": None}))
+                else:
+                    self.notifications.append(message)
+        raise AssertionError("the server closed the connection without answering")
+
+    async def initialize(self) -> dict[str, Any]:
+        response = await self.response(
+            self.request("initialize", {"processId": None, "capabilities": {}})
+        )
+        self.notify("initialized", {})
+        return response
+
+    async def drain(self, timeout: float = 10) -> None:
+        """Read until the server closes its end (recording notifications)."""
+        async with asyncio.timeout(timeout):
+            while (message := await self.read_message()) is not None:
+                if "method" in message and "id" not in message:
+                    self.notifications.append(message)
 
 
 # --- backends, driven directly -----------------------------------------------------------------

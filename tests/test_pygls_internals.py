@@ -7,13 +7,15 @@ stop the model or a stream that goes silent.
 from __future__ import annotations
 
 import inspect
+from concurrent.futures import Future
 from importlib.metadata import version
 from typing import Any
 
 import pytest
+from cattrs import Converter
 from pygls.client import JsonRPCClient
 from pygls.lsp.server import LanguageServer
-from pygls.protocol import JsonRPCProtocol, LanguageServerProtocol
+from pygls.protocol import JsonRPCProtocol
 
 from ollama_lsp.server import pygls_internals
 
@@ -53,21 +55,13 @@ def test_pygls_still_calls_the_methods_we_override(name: str):
     assert parameters(ours) == parameters(theirs), moved(name)
 
 
-def test_the_protocol_keeps_its_request_table_and_shutdown_flag():
+def test_the_protocol_keeps_its_request_table_and_converter():
     protocol = LanguageServer("test", "1").protocol
     assert isinstance(getattr(protocol, "_request_futures", None), dict), moved("_request_futures")
-    assert getattr(protocol, "_shutdown", None) is False, moved("_shutdown")
-    # `exit` picks its status from the flag our `shutdown` handler sets.
-    assert "self._shutdown" in inspect.getsource(LanguageServerProtocol.lsp_exit), moved(
-        "_shutdown"
-    )
-
-
-def test_shutdown_sets_the_stop_event_our_stdio_loop_watches():
-    server = LanguageServer("test", "1")
-    event = pygls_internals.install_stop_event(server)
-    server.shutdown()
-    assert event.is_set(), moved("_stop_event")
+    protocol._request_futures["x"] = future = Future()
+    assert pygls_internals.pending_requests(protocol) == [future]
+    assert isinstance(pygls_internals.converter_of(protocol), Converter), moved("_converter")
+    assert "self._converter.structure(" in inspect.getsource(JsonRPCProtocol.structure_message)
 
 
 def test_the_client_keeps_its_server_process():
@@ -77,19 +71,30 @@ def test_the_client_keeps_its_server_process():
     assert "self._server = " in inspect.getsource(JsonRPCClient.start_io), moved("_server")
 
 
+class Recorder:
+    def __init__(self) -> None:
+        self.written: list[bytes] = []
+
+    def write(self, data: bytes) -> None:
+        self.written.append(data)
+
+    def close(self) -> None:
+        pass
+
+
 def test_send_json_writes_one_notification():
     protocol = LanguageServer("test", "1").protocol
-    written: list[bytes] = []
-
-    class Writer:
-        def write(self, data: bytes) -> None:
-            written.append(data)
-
-        def close(self) -> None:
-            pass
-
-    protocol.set_writer(Writer(), include_headers=False)
+    protocol.set_writer(recorder := Recorder(), include_headers=False)
     pygls_internals.send_json(protocol, "ollama/token", {"seq": 0})
-    assert written == [b'{"jsonrpc": "2.0", "method": "ollama/token", "params": {"seq": 0}}'], (
-        moved("_send_data")
-    )
+    assert recorder.written == [
+        b'{"jsonrpc": "2.0", "method": "ollama/token", "params": {"seq": 0}}'
+    ], moved("_send_data")
+
+
+def test_send_error_answers_with_a_null_id():
+    protocol = LanguageServer("test", "1").protocol
+    protocol.set_writer(recorder := Recorder(), include_headers=False)
+    pygls_internals.send_error(protocol, None, -32700, "Parse error.")
+    assert recorder.written == [
+        b'{"jsonrpc": "2.0", "id": null, "error": {"code": -32700, "message": "Parse error."}}'
+    ], moved("_send_data")
