@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 
 import pytest
 
 from fake_model_server import FakeModelServer, Script
-from ollama_lsp.agents.backends import Delta, ModelBackend, Timeouts
+from ollama_lsp.agents.backends import Delta, Finish, ModelBackend, Timeouts
 from ollama_lsp.agents.backends.openai import _StreamState
 from tests.support import chat, collect, collect_until_error, make_backend, text_of
 
@@ -204,3 +205,40 @@ async def test_other_bearer_and_sk_tokens_in_a_body_are_redacted(
     assert "upstream said" in error.message
     assert "eyJhbGciOi" not in error.message
     assert "sk-abcdef0123456789" not in error.message
+
+
+# --- a server that does not stream -------------------------------------------------------------
+
+WHOLE_ANSWER = {
+    "id": "chatcmpl-1",
+    "object": "chat.completion",
+    "choices": [
+        {
+            "index": 0,
+            "message": {"role": "assistant", "content": "all at once"},
+            "finish_reason": "stop",
+        }
+    ],
+    "usage": {"prompt_tokens": 5, "completion_tokens": 3, "total_tokens": 8},
+}
+
+
+@pytest.mark.parametrize("indent", [None, 2])
+async def test_a_whole_json_answer_is_taken_as_is(
+    fake: FakeModelServer, indent: int | None
+) -> None:
+    """Some OpenAI-compatible servers ignore `stream: true` and answer with one JSON body."""
+    page = json.dumps(WHOLE_ANSWER, indent=indent)
+    fake.script(Script(page=page, content_type="application/json"))
+    async with backend_for("openai", fake) as b:
+        events = await collect(b)
+    assert events == [Delta("content", "all at once"), Finish("stop", 5, 3)]
+
+
+async def test_a_json_error_with_status_200_is_reported(fake: FakeModelServer) -> None:
+    body = json.dumps({"error": {"message": "model is overloaded", "type": "server_error"}})
+    fake.script(Script(page=body, content_type="application/json"))
+    async with backend_for("openai", fake) as b:
+        _, error = await collect_until_error(b)
+    assert error.kind == "streamError"
+    assert "model is overloaded" in error.message

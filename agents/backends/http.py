@@ -31,9 +31,7 @@ _DETAIL_CHARS = 300
 _SAMPLE_CHARS = 80
 #: Credentials a body may carry besides the configured key: `Bearer <token>` (8 characters
 #: or more, with a digit or punctuation: not the words of "missing bearer token"), `sk-` keys.
-_CREDENTIAL = re.compile(
-    r"(?i)(bearer\s+)(?=[\w.~+/=-]*[\d.~+/=-])[\w.~+/=-]{8,}|\bsk-[\w-]{6,}"
-)
+_CREDENTIAL = re.compile(r"(?i)(bearer\s+)(?=[\w.~+/=-]*[\d.~+/=-])[\w.~+/=-]{8,}|\bsk-[\w-]{6,}")
 _REDACTED = "<redacted>"
 
 
