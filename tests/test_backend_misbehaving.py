@@ -33,43 +33,48 @@ async def backend_for(kind: str, fake: FakeModelServer, **config: object):  # ty
         await backend.aclose()
 
 
-# --- deadlines on progress, not bytes ----------------------------------------------------------
+# --- deadlines on progress, not bytes; a line that never ends ----------------------------------
 
 
-async def test_bytes_without_a_token_hit_the_first_token_deadline(
-    kind: str, fake: FakeModelServer
+@pytest.mark.parametrize(
+    ("script", "timeouts", "error_kind", "says"),
+    [
+        (
+            Script(chunks=["a"], dribble_after=0),
+            Timeouts(first_token_s=0.5, idle_s=10),
+            "timeout",
+            "firstTokenS",
+        ),
+        (
+            Script(chunks=["a", "b"], dribble_after=1),
+            Timeouts(first_token_s=10, idle_s=0.5),
+            "timeout",
+            "idleS",
+        ),
+        (
+            Script(chunks=["a", "b"], endless_line_after=1),
+            Timeouts(first_token_s=10, idle_s=2),
+            "streamError",
+            "MiB without a line break",
+        ),
+    ],
+    ids=["dribble before the first token", "dribble mid-answer", "endless line"],
+)
+async def test_bytes_that_make_no_token_end_the_answer(
+    kind: str,
+    fake: FakeModelServer,
+    script: Script,
+    timeouts: Timeouts,
+    error_kind: str,
+    says: str,
 ) -> None:
-    fake.script(Script(dribble_after=0))
-    async with backend_for(kind, fake, timeouts=Timeouts(first_token_s=0.5, idle_s=10)) as b:
+    fake.script(script)
+    async with backend_for(kind, fake, timeouts=timeouts) as b:
         events, error = await collect_until_error(b)
-    assert events == []
-    assert error.kind == "timeout"
-    assert "firstTokenS" in error.message
-    await fake.wait_disconnect(fake.requests[0], timeout=2)
-
-
-async def test_bytes_without_a_token_mid_answer_hit_the_idle_deadline(
-    kind: str, fake: FakeModelServer
-) -> None:
-    fake.script(Script(chunks=["a", "b"], dribble_after=1))
-    async with backend_for(kind, fake, timeouts=Timeouts(first_token_s=10, idle_s=0.5)) as b:
-        events, error = await collect_until_error(b)
-    assert events == [Delta("content", "a")]
-    assert error.kind == "timeout"
-    assert "idleS" in error.message
-    await fake.wait_disconnect(fake.requests[0], timeout=2)
-
-
-# --- a line that never ends --------------------------------------------------------------------
-
-
-async def test_a_line_that_never_ends_is_cut_off(kind: str, fake: FakeModelServer) -> None:
-    fake.script(Script(chunks=["a", "b"], endless_line_after=1))
-    async with backend_for(kind, fake, timeouts=Timeouts(first_token_s=10, idle_s=2)) as b:
-        events, error = await collect_until_error(b)
-    assert events == [Delta("content", "a")]
-    assert error.kind == "streamError"
-    assert "MiB without a line break" in error.message
+    sent = script.dribble_after or script.endless_line_after or 0
+    assert events == [Delta("content", text) for text in script.chunks[:sent]]
+    assert error.kind == error_kind
+    assert says in error.message
     await fake.wait_disconnect(fake.requests[0], timeout=2)
 
 

@@ -148,15 +148,13 @@ class HTTPBackend(ABC):
         statuses they can explain first."""
         detail = self._detail(body) or "no details"
         server = f"{_capitalized(self.display_name)} at {self.base_url}"
-        if status in (401, 403) and self.config.api_key:
-            return BackendError(
-                "unauthorized",
-                f"{server} refused the API key (HTTP {status}: {detail}) — check `ollama.apiKey`.",
-            )
         if status in (401, 403):
+            refused = f"HTTP {status}: {detail}"
             return BackendError(
                 "unauthorized",
-                f"{server} wants an API key (HTTP {status}: {detail}): set `ollama.apiKey`.",
+                f"{server} refused the API key ({refused}) — check `ollama.apiKey`."
+                if self.config.api_key
+                else f"{server} wants an API key ({refused}): set `ollama.apiKey`.",
             )
         return BackendError(
             "backendError", f"{_capitalized(self.display_name)} answered HTTP {status}: {detail}"
