@@ -29,6 +29,13 @@ class Answer(abc.ABC):
     def end(self, done_reason: str, usage: Usage) -> bytes:
         """The final message(s): why the answer ended and its token counts."""
 
+    def line_start(self) -> bytes:
+        """A content line / event up to where its text starts: what a line that never ends
+        begins with."""
+        marker = b"TEXT-STARTS-HERE"
+        line = self.deltas("content", [marker.decode()])
+        return line[: line.index(marker)]
+
 
 class Dialect(abc.ABC):
     name: ClassVar[Api]

@@ -17,6 +17,11 @@ Kind = Literal["thinking", "content"]
 #: Pieces (thinking or content chunks) not separated by a pause are written together, this
 #: many at most: the same bytes in fewer syscalls, so that a burst is not limited by this server.
 MAX_PIECES_PER_WRITE = 64
+#: The pause between two bytes of a dribbled line.
+DRIBBLE_PAUSE_S = 0.02
+#: How much of an endless line is sent before the server falls silent (a bound for this
+#: server's sake, far above any client's line limit).
+ENDLESS_LINE_BYTES = 64 * 1024 * 1024
 
 
 @attrs.define
@@ -36,7 +41,13 @@ class Script:
     head_delay_s: float = 0.0
     #: != 200: answer that status with the API's error body carrying `error`, at once.
     status: int = 200
+    #: The error message; `{authorization}` in it becomes the request's Authorization header
+    #: (some servers echo it when they refuse a key).
     error: str = "boom"
+    #: Answer 200 with this body and `content_type` instead of a stream, as a web page or any
+    #: server that is not a model server would.
+    page: str | None = None
+    content_type: str = "text/html; charset=utf-8"
     #: After N content chunks send the API's mid-stream error and end the stream cleanly.
     error_after: int | None = None
     #: After N chunks (thinking + content) abort the TCP connection (no terminating chunk).
@@ -45,6 +56,12 @@ class Script:
     stall_after: int | None = None
     #: After N chunks send one malformed (non-JSON) line, then continue.
     garbage_after: int | None = None
+    #: After N chunks start one more line and send it a byte at a time, `DRIBBLE_PAUSE_S`
+    #: apart, never ending it, until the client leaves (bytes flow, no token arrives).
+    dribble_after: int | None = None
+    #: After N chunks start one more line and send `ENDLESS_LINE_BYTES` of it as fast as the
+    #: client reads, without a line end; then nothing more until the client leaves.
+    endless_line_after: int | None = None
     done_reason: str = "stop"
     #: Write the response body in pieces of this many bytes (drain + tiny sleep between) so
     #: UTF-8 characters and lines are split across TCP reads.
@@ -97,6 +114,8 @@ class Script:
             (error_at, Failure.ERROR),
             (self.drop_after, Failure.DROP),
             (self.stall_after, Failure.STALL),
+            (self.dribble_after, Failure.DRIBBLE),
+            (self.endless_line_after, Failure.ENDLESS_LINE),
         ):
             if at is not None:
                 failures.setdefault(at, []).append(failure)
@@ -139,6 +158,10 @@ class Failure(enum.Enum):
     DROP = "drop"
     #: Nothing more until the client leaves.
     STALL = "stall"
+    #: One line's bytes, slowly, never its end.
+    DRIBBLE = "dribble"
+    #: One line's bytes, fast, never its end.
+    ENDLESS_LINE = "endless line"
 
 
 Step = Write | Pause | Failure

@@ -18,7 +18,15 @@ from fake_model_server.connection import ClientGone, Connection, HttpRequest
 from fake_model_server.dialect import Api, Dialect, json_bytes
 from fake_model_server.ollama import Ollama
 from fake_model_server.openai import OpenAI
-from fake_model_server.script import Failure, Pause, Script, Scripts, Write
+from fake_model_server.script import (
+    DRIBBLE_PAUSE_S,
+    ENDLESS_LINE_BYTES,
+    Failure,
+    Pause,
+    Script,
+    Scripts,
+    Write,
+)
 
 log = logging.getLogger(__name__)
 
@@ -217,13 +225,17 @@ class FakeModelServer:
         if not self._knows(body.get("model")):
             return await fail(404, dialect.unknown_model(body.get("model")))
         script = self.scripts.for_message(record.last_user_message)
+        error = script.error.replace("{authorization}", http.headers.get("authorization", ""))
         conn.on_gone = lambda: self._mark_disconnected(record)
         try:
             if script.head_delay_s:
                 await conn.pause(script.head_delay_s)
             if script.status != 200:
-                return await fail(script.status, script.error)
-            return await self._stream(conn, record, script, dialect, keep)
+                return await fail(script.status, error)
+            if script.page is not None:
+                record.finished = True
+                return await conn.send(200, script.page.encode(), script.content_type, keep)
+            return await self._stream(conn, record, script, dialect, error, keep)
         except ClientGone:
             self._mark_disconnected(record)
             return False
@@ -244,6 +256,7 @@ class FakeModelServer:
         record: RecordedRequest,
         script: Script,
         dialect: Dialect,
+        error: str,
         keep: bool,
     ) -> bool:
         """Stream the scripted answer (always: this server has no whole-answer mode)."""
@@ -266,8 +279,19 @@ class FakeModelServer:
                     return False
                 case Failure.STALL:
                     await conn.wait_gone()
+                case Failure.DRIBBLE:
+                    await conn.write_chunk(answer.line_start())
+                    while True:
+                        await conn.pause(DRIBBLE_PAUSE_S)
+                        await conn.write_chunk(b"x")
+                case Failure.ENDLESS_LINE:
+                    await conn.write_chunk(answer.line_start())
+                    piece = b"x" * 65536
+                    for _ in range(ENDLESS_LINE_BYTES // len(piece)):
+                        await conn.write_chunk(piece)
+                    await conn.wait_gone()
         if failed:
-            last = answer.error(script.error)
+            last = answer.error(error)
         else:
             last = answer.end(script.done_reason, script.usage(record.body))
         await conn.write_chunk(last, script.write_size)

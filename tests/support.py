@@ -11,14 +11,19 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from fake_model_server import FakeModelServer, Script
 from ollama_lsp.agents.backends import (
+    BackendConfig,
+    BackendError,
     ChatRequest,
     Delta,
     Message,
     ModelBackend,
     StreamEvent,
     Timeouts,
+    create_backend,
 )
 from ollama_lsp.agents.codegen.prompts import CODE_TASK, PLAN_TASK, REVIEW_TASK, REVISE_TASK
 
@@ -144,6 +149,21 @@ def chat(text: str = "Say hello", model: str = "smollm2", **options: object) -> 
 async def collect(backend: ModelBackend, request: ChatRequest | None = None) -> list[StreamEvent]:
     async with asyncio.timeout(10):
         return [event async for event in backend.stream_chat(request or chat())]
+
+
+async def collect_until_error(
+    backend: ModelBackend, request: ChatRequest | None = None
+) -> tuple[list[StreamEvent], BackendError]:
+    events: list[StreamEvent] = []
+    async with asyncio.timeout(10):
+        with pytest.raises(BackendError) as info:
+            async for event in backend.stream_chat(request or chat()):
+                events.append(event)
+    return events, info.value
+
+
+def make_backend(kind: str, base_url: str, timeouts: Timeouts = FAST, **kw: object) -> ModelBackend:
+    return create_backend(kind, BackendConfig(base_url=base_url, timeouts=timeouts, **kw))  # type: ignore[arg-type]
 
 
 def text_of(events: list[StreamEvent], kind: str = "content") -> str:

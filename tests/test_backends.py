@@ -16,18 +16,16 @@ from fake_model_server import FakeModelServer, Script
 from ollama_lsp.agents.backends import (
     BackendConfig,
     BackendError,
-    ChatRequest,
     Delta,
     Finish,
     ModelBackend,
     OllamaBackend,
     OpenAIBackend,
-    StreamEvent,
     Timeouts,
     create_backend,
 )
 from ollama_lsp.agents.backends.openai import _StreamState, v1_base
-from tests.support import FAST, chat, collect, free_port, text_of
+from tests.support import chat, collect, collect_until_error, free_port, make_backend, text_of
 
 ROOT = Path(__file__).resolve().parent.parent
 KINDS = ["ollama", "openai"]
@@ -37,10 +35,6 @@ KINDS = ["ollama", "openai"]
 def server(fake: FakeModelServer) -> FakeModelServer:
     """This module's name for the shared fake model server (conftest's `fake`)."""
     return fake
-
-
-def make_backend(kind: str, base_url: str, timeouts: Timeouts = FAST, **kw: object) -> ModelBackend:
-    return create_backend(kind, BackendConfig(base_url=base_url, timeouts=timeouts, **kw))  # type: ignore[arg-type]
 
 
 @pytest.fixture(params=KINDS)
@@ -53,17 +47,6 @@ async def backend(kind: str, server: FakeModelServer) -> AsyncIterator[ModelBack
     b = make_backend(kind, server.base_url)
     yield b
     await b.aclose()
-
-
-async def collect_until_error(
-    backend: ModelBackend, request: ChatRequest | None = None
-) -> tuple[list[StreamEvent], BackendError]:
-    events: list[StreamEvent] = []
-    async with asyncio.timeout(10):
-        with pytest.raises(BackendError) as info:
-            async for event in backend.stream_chat(request or chat()):
-                events.append(event)
-    return events, info.value
 
 
 # --- streaming ---------------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from pygls.exceptions import JsonRpcException
 
@@ -14,7 +16,8 @@ from tests.support import free_port
 async def _fails(client: OllamaClient, argument, token="t", command=Command.CHAT):
     request_id, outcome = client.send_command(command, argument, token=token)
     with pytest.raises(JsonRpcException) as excinfo:
-        await outcome
+        async with asyncio.timeout(30):  # a server that never answers fails, not hangs
+            await outcome
     client.wire.assert_nothing_after_response(request_id, token)
     return excinfo.value
 
@@ -177,3 +180,81 @@ async def test_invalid_settings_are_reported_and_replaced_by_defaults(start_clie
         assert name in message
     result = await client.command(Command.CHAT, {"prompt": "q"})  # still works on defaults
     assert result["text"] == "Hello, world!"
+
+
+# --- model servers that misbehave (issue 10: deadlines, line limit, pool, messages) ----------
+
+
+async def test_bytes_that_make_no_token_hit_the_first_token_deadline(
+    start_client: StartClient, fake
+):
+    fake.script(Script(dribble_after=0))
+    client = await start_client({"timeouts": {"firstTokenS": 0.5}})
+    error = await _fails(client, {"prompt": "q"})
+    assert error.data["kind"] == "timeout"
+    assert "firstTokenS" in error.message
+    await fake.wait_disconnect(fake.requests[-1], timeout=2)
+    await _still_serves(client, fake)
+
+
+async def test_bytes_that_make_no_token_hit_the_idle_deadline(start_client: StartClient, fake):
+    fake.script(Script(chunks=["a", "b"], dribble_after=1))
+    client = await start_client({"timeouts": {"idleS": 0.5}})
+    error = await _fails(client, {"prompt": "q"})
+    assert error.data["kind"] == "timeout"
+    assert "idleS" in error.message
+    assert error.data["partialText"] == "a"
+    await fake.wait_disconnect(fake.requests[-1], timeout=2)
+
+
+@pytest.mark.parametrize("backend", ["ollama", "openai"])
+async def test_a_line_that_never_ends_is_cut_off(start_client: StartClient, fake, backend):
+    fake.script(Script(chunks=["kept ", "lost"], endless_line_after=1))
+    client = await start_client({"backend": backend})
+    error = await _fails(client, {"prompt": "q"})
+    assert error.data["kind"] == "streamError"
+    assert "MiB without a line break" in error.message
+    assert error.data["partialText"] == "kept "
+    await fake.wait_disconnect(fake.requests[-1], timeout=2)
+    await _still_serves(client, fake)
+
+
+async def test_a_full_pool_says_so_and_does_not_blame_the_model(start_client: StartClient, fake):
+    fake.script(Script(chunks=["a", "b"], stall_after=1), match="long")
+    client = await start_client({"limits": {"maxConnections": 1}, "timeouts": {"firstTokenS": 1}})
+    long_id, long_chat = client.send_command(Command.CHAT, {"prompt": "long"}, token="long")
+    await fake.wait_for_request()
+    error = await _fails(client, {"prompt": "q"})
+    assert error.data["kind"] == "poolTimeout"
+    assert "waiting for a free connection: 1 in use" in error.message
+    assert "`ollama.limits.maxConnections`" in error.message
+    assert len(fake.requests) == 1
+    client.cancel(long_id)
+    with pytest.raises(JsonRpcException):
+        await long_chat
+    await _still_serves(client, fake)
+
+
+@pytest.mark.parametrize("backend", ["ollama", "openai"])
+async def test_a_web_page_at_the_base_url_is_named(start_client: StartClient, fake, backend):
+    fake.script(Script(page="<!DOCTYPE html>\n<html><title>Router login</title></html>\n"))
+    client = await start_client({"backend": backend})
+    error = await _fails(client, {"prompt": "q"})
+    assert error.data["kind"] == "notAModelServer"
+    assert "text/html" in error.message
+    assert "<!DOCTYPE html>" in error.message
+    assert "`ollama.baseUrl`" in error.message
+    await _still_serves(client, fake)
+
+
+@pytest.mark.parametrize("backend", ["ollama", "openai"])
+async def test_a_refused_key_is_named_and_never_echoed(start_client: StartClient, fake, backend):
+    key = "sk-live-0123456789abcdef"
+    fake.script(Script(status=401, error="invalid key in {authorization}"))
+    client = await start_client({"backend": backend, "apiKey": key})
+    error = await _fails(client, {"prompt": "q"})
+    assert error.data["kind"] == "unauthorized"
+    assert "refused the API key" in error.message
+    assert "`ollama.apiKey`" in error.message
+    assert key not in error.message and "0123456789abcdef" not in error.message
+    assert fake.requests[-1].headers["authorization"] == f"Bearer {key}"

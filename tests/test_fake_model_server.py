@@ -88,6 +88,36 @@ async def test_fake_server_notices_disconnect_while_sleeping(fake: FakeModelServ
     assert request.chunks_sent == 0
 
 
+@pytest.mark.parametrize("mode", ["dribble_after", "endless_line_after"])
+async def test_fake_server_lines_that_never_end(fake: FakeModelServer, mode: str) -> None:
+    """After one whole line, the start of a real content line, then only its text: no line
+    end, ever."""
+    fake.script(Script(chunks=["a", "b"], **{mode: 1}))
+    body = {"model": "smollm2", "messages": [{"role": "user", "content": "hi"}]}
+    received = b""
+    async with httpx.AsyncClient(base_url=fake.base_url) as client:  # noqa: SIM117
+        async with client.stream("POST", "/api/chat", json=body) as response:
+            async for piece in response.aiter_bytes():
+                received += piece
+                if received.count(b"x") >= 3:
+                    break
+    first, rest = received.split(b"\n", 1)
+    assert json.loads(first)["message"]["content"] == "a"
+    assert rest.startswith(b'{"model":"smollm2","created_at":')
+    assert b'"content":"xxx' in rest and b"\n" not in rest
+    assert not fake.requests[0].finished
+
+
+async def test_fake_server_page_instead_of_a_stream(fake: FakeModelServer) -> None:
+    fake.script(Script(page="<html>hi</html>", content_type="text/html"))
+    body = {"model": "smollm2", "messages": [{"role": "user", "content": "hi"}]}
+    async with httpx.AsyncClient(base_url=fake.base_url) as client:
+        response = await client.post("/api/chat", json=body)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/html"
+    assert response.text == "<html>hi</html>"
+
+
 def test_standalone_mode(tmp_path: Path) -> None:
     script = tmp_path / "script.json"
     script.write_text(json.dumps([{"match": "stall", "chunks": ["s"], "stall_after": 1}]))

@@ -26,7 +26,6 @@ from .base import (
     ModelInfo,
     StreamEvent,
     Timeouts,
-    read_with_deadlines,
 )
 
 if TYPE_CHECKING:
@@ -65,7 +64,6 @@ __all__ = [
     "StreamEvent",
     "Timeouts",
     "create_backend",
-    "read_with_deadlines",
 ]
 
 

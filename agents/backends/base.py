@@ -7,7 +7,6 @@ Cancelling the task that iterates the stream must close the model's HTTP connect
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import AsyncIterator
 from typing import Any, Literal, Protocol
@@ -18,7 +17,15 @@ DeltaKind = Literal["content", "thinking"]
 
 #: What went wrong, as the client sees it in `data.kind` of a -32803 error.
 ErrorKind = Literal[
-    "unreachable", "modelNotFound", "streamError", "streamDropped", "timeout", "backendError"
+    "unreachable",
+    "modelNotFound",
+    "streamError",
+    "streamDropped",
+    "timeout",
+    "poolTimeout",
+    "notAModelServer",
+    "unauthorized",
+    "backendError",
 ]
 
 
@@ -94,9 +101,11 @@ class Timeouts:
     """`ollama.timeouts`: how long to wait for the model server."""
 
     connect_s: float = attrs.field(default=5.0, metadata=at_least(0.1))
-    #: Wait for the first chunk of the answer: a model may take minutes to load.
+    #: Wait for the first token once the request is sent (a model may take minutes to load);
+    #: also the longest wait for a free connection when all `maxConnections` are in use.
     first_token_s: float = attrs.field(default=600.0, metadata=at_least(0.1))
-    #: Longest silence between two chunks once the answer has started.
+    #: Longest wait between two tokens once the answer has started (bytes that complete no
+    #: token do not count).
     idle_s: float = attrs.field(default=120.0, metadata=at_least(0.1))
 
 
@@ -156,28 +165,3 @@ def rename_options(options: dict[str, Any], names: dict[str, str]) -> dict[str, 
     return {
         names[key]: value for key, value in options.items() if key in names and value is not None
     }
-
-
-async def read_with_deadlines(pieces: AsyncIterator[str], timeouts: Timeouts) -> AsyncIterator[str]:
-    """Yield `pieces`, enforcing the first-chunk and the idle timeouts.
-
-    httpx2's read timeout is per socket read and cannot tell "model still loading" from "stream
-    stalled", so streams are read without it and these two deadlines apply instead.
-    """
-    limit, what = timeouts.first_token_s, "the first token"
-    iterator = aiter(pieces)
-    while True:
-        try:
-            async with asyncio.timeout(limit):
-                line = await anext(iterator)
-        except StopAsyncIteration:
-            return
-        except TimeoutError:
-            raise BackendError(
-                "timeout",
-                f"The model server sent nothing for {limit:g} s while waiting for {what}. "
-                "Raise `ollama.timeouts.firstTokenS` / `ollama.timeouts.idleS` if the model is "
-                "just slow.",
-            ) from None
-        limit, what = timeouts.idle_s, "the next token"
-        yield line

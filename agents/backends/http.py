@@ -10,21 +10,46 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 from abc import ABC, abstractmethod
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any, Protocol
 
-import attrs
 import httpx2
 
 from .base import BackendConfig, BackendError, ChatRequest, Delta, Finish, ModelInfo, StreamEvent
-from .lines import read_lines
+from .lines import LineTooLong, ProgressDeadline, read_lines
 
 #: How long to wait for the end of the body once the answer is complete (so the connection
 #: can go back to the pool).
 _DRAIN_S = 2.0
-_LIST_READ_TIMEOUT_S = 30.0
+_LIST_TIMEOUT_S = 30.0
 _WRITE_TIMEOUT_S = 30.0
+#: How much of an error body is read, and how much of it a message quotes.
+_ERROR_BODY_BYTES = 64 * 1024
+_DETAIL_CHARS = 300
+_SAMPLE_CHARS = 80
+#: Credentials a body may carry besides the configured key: `Bearer <token>` (8 characters
+#: or more, with a digit or punctuation: not the words of "missing bearer token"), `sk-` keys.
+_CREDENTIAL = re.compile(r"(?i)(bearer\s+)(?=[\w.~+/=-]*[\d.~+/=-])[\w.~+/=-]{8,}|\bsk-[\w-]{6,}")
+_REDACTED = "<redacted>"
+
+
+class NotAnAnswer(ValueError):
+    """The body does not start as the API's stream does: something else answered."""
+
+    def __init__(self, line: str) -> None:
+        super().__init__("not a streamed answer")
+        #: The first line that is not the stream's.
+        self.line = line
+
+
+class ReportedError(Exception):
+    """The model server reported an error in the stream (its message, as sent)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
 
 
 class AnswerParser(Protocol):
@@ -34,7 +59,8 @@ class AnswerParser(Protocol):
     complete: bool
 
     def parse_line(self, line: str) -> list[Delta]:
-        """The deltas one line carries; `BackendError("streamError")` if it reports an error."""
+        """The deltas one line carries; `ReportedError` if it reports an error, `NotAnAnswer`
+        if the body does not start as the stream does, `LineTooLong` for an endless event."""
         ...
 
     def end_of_body(self) -> list[Delta]:
@@ -57,6 +83,10 @@ class HTTPBackend(ABC):
     silent_server: str
     #: What to say when the connection drops mid-answer.
     dropped_message: str
+    #: What the stream is, in "answered with text/html, not <stream_format>".
+    stream_format: str
+    #: What to check when something else answered at the base URL.
+    wrong_server_hint: str
     #: The media types of the stream and of the errors.
     accept: str
     #: The paths of the chat stream and of the model list, under `api_base`.
@@ -71,15 +101,27 @@ class HTTPBackend(ABC):
         headers = {"Accept": self.accept}
         if config.api_key:
             headers["Authorization"] = f"Bearer {config.api_key}"
-        connect_s = config.timeouts.connect_s
-        # No read timeout on streams: `read_lines` applies the first-token and idle deadlines.
+        timeouts = config.timeouts
+        # No read timeout on streams: `ProgressDeadline` applies the first-token and idle
+        # deadlines. A full pool is waited for as long as a first token: the answers that hold
+        # the connections are what the model server is busy with, as a server with one slot
+        # makes a request queue for the model (Ollama does), which `firstTokenS` bounds too.
+        # The connect timeout would fail a burst of chats that merely queue.
         self._client = httpx2.AsyncClient(
             limits=httpx2.Limits(max_connections=config.max_connections),
-            timeout=httpx2.Timeout(connect=connect_s, read=None, write=_WRITE_TIMEOUT_S, pool=None),
+            timeout=httpx2.Timeout(
+                connect=timeouts.connect_s,
+                read=None,
+                write=_WRITE_TIMEOUT_S,
+                pool=timeouts.first_token_s,
+            ),
             headers=headers,
         )
         self._list_timeout = httpx2.Timeout(
-            connect=connect_s, read=_LIST_READ_TIMEOUT_S, write=_WRITE_TIMEOUT_S, pool=None
+            connect=timeouts.connect_s,
+            read=_LIST_TIMEOUT_S,
+            write=_WRITE_TIMEOUT_S,
+            pool=_LIST_TIMEOUT_S,
         )
 
     # --- the dialect -----------------------------------------------------------------------
@@ -104,12 +146,38 @@ class HTTPBackend(ABC):
     def _status_error(self, status: int, body: bytes, model: str | None) -> BackendError:
         """An HTTP error status (`model`: the one asked for, if any). Dialects handle the
         statuses they can explain first."""
-        detail = error_text(body) or body.decode("utf-8", "replace").strip()[:500] or "no details"
+        detail = self._detail(body) or "no details"
+        server = f"{_capitalized(self.display_name)} at {self.base_url}"
+        if status in (401, 403):
+            refused = f"HTTP {status}: {detail}"
+            return BackendError(
+                "unauthorized",
+                f"{server} refused the API key ({refused}) — check `ollama.apiKey`."
+                if self.config.api_key
+                else f"{server} wants an API key ({refused}): set `ollama.apiKey`.",
+            )
         return BackendError(
             "backendError", f"{_capitalized(self.display_name)} answered HTTP {status}: {detail}"
         )
 
     # --- errors ----------------------------------------------------------------------------
+
+    def _redacted(self, text: str) -> str:
+        """`text` from the server without the configured key, `Bearer` tokens and `sk-` keys
+        (a server may echo the request's Authorization header)."""
+        key = self.config.api_key
+        if key and len(key) >= 4:
+            text = text.replace(key, _REDACTED)
+        return _CREDENTIAL.sub(lambda m: (m.group(1) or "") + _REDACTED, text)
+
+    def _detail(self, body: bytes) -> str:
+        """An error body's message (or its text), redacted and short; "" if it has none."""
+        text = error_text(body) or body.decode("utf-8", "replace")
+        return _shortened(self._redacted(text), _DETAIL_CHARS)
+
+    def _sample(self, text: str) -> str:
+        """How a body begins, quoted for a message: redacted, on one line, short."""
+        return f'"{_shortened(self._redacted(text), _SAMPLE_CHARS)}"'
 
     def _unreachable(self) -> BackendError:
         return BackendError(
@@ -121,6 +189,13 @@ class HTTPBackend(ABC):
     def _http_error(self, exc: httpx2.HTTPError, what: str) -> BackendError:
         if isinstance(exc, httpx2.ConnectError | httpx2.ConnectTimeout):
             return self._unreachable()
+        if isinstance(exc, httpx2.PoolTimeout):
+            in_use = self.config.max_connections
+            return BackendError(
+                "poolTimeout",
+                f"Gave up waiting for a free connection: {in_use} in use, see "
+                "`ollama.limits.maxConnections` (an answer holds one while it streams).",
+            )
         server = f"{self.display_name} at {self.base_url}"
         if isinstance(exc, httpx2.TimeoutException):
             return BackendError(
@@ -135,21 +210,19 @@ class HTTPBackend(ABC):
     # --- chat ------------------------------------------------------------------------------
 
     async def stream_chat(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
-        timeouts = self.config.timeouts
-        loop = asyncio.get_running_loop()
-        started = loop.time()
+        deadline = ProgressDeadline(self.config.timeouts, self.silent_server)
         async with contextlib.AsyncExitStack() as stack:
-            response = await self._open_stream(stack, request)
-            # The headers and the first line share the first-token deadline.
-            remaining = max(timeouts.first_token_s - (loop.time() - started), 0.001)
-            deadlines = attrs.evolve(timeouts, first_token_s=remaining)
-            lines = read_lines(response.aiter_text(), deadlines)
+            response = await self._open_stream(stack, request, deadline)
+            lines = read_lines(response.aiter_text(), deadline)
             stack.push_async_callback(lines.aclose)
             parser = self._parser()
             try:
                 async for line in lines:
-                    for delta in parser.parse_line(line):
-                        yield delta
+                    deltas = parser.parse_line(line)
+                    if deltas:
+                        deadline.token()
+                        for delta in deltas:
+                            yield delta
                     if parser.complete:
                         break
                 else:
@@ -159,12 +232,33 @@ class HTTPBackend(ABC):
                 pass  # a drop: `finish()` tells whether the answer was whole
             except httpx2.HTTPError as exc:
                 raise self._http_error(exc, "the answer") from None
+            except ReportedError as exc:
+                raise BackendError(
+                    "streamError",
+                    f"{self.silent_server} reported an error: {self._redacted(exc.text)}",
+                ) from None
+            except NotAnAnswer as exc:
+                raise self._not_an_answer(response, exc.line) from None
+            except LineTooLong as exc:
+                raise BackendError(
+                    "streamError",
+                    f"Stopped reading the answer: {self.silent_server} sent {exc} "
+                    f"({_content_type(response)}, starting {self._sample(exc.start)}); a "
+                    f"streamed answer's lines are short. {_capitalized(self.wrong_server_hint)}",
+                ) from None
             finish = parser.finish()
             if finish is None:
                 raise BackendError("streamDropped", self.dropped_message)
             if parser.complete:
                 await _drain(lines)
         yield finish
+
+    def _not_an_answer(self, response: httpx2.Response, line: str) -> BackendError:
+        return BackendError(
+            "notAModelServer",
+            f"The server at {self.base_url} answered with {_content_type(response)}, not "
+            f"{self.stream_format}: {self._sample(line)} — {self.wrong_server_hint}",
+        )
 
     def _body(self, request: ChatRequest) -> dict[str, Any]:
         return {
@@ -175,29 +269,36 @@ class HTTPBackend(ABC):
         }
 
     async def _open_stream(
-        self, stack: contextlib.AsyncExitStack, request: ChatRequest
+        self, stack: contextlib.AsyncExitStack, request: ChatRequest, deadline: ProgressDeadline
     ) -> httpx2.Response:
-        """The answer's response, its headers in and its status 200 (the first-token deadline
-        covers them: Ollama sends no headers before the model is loaded)."""
-        first_token_s = self.config.timeouts.first_token_s
+        """The answer's response, its headers in and its status 200.
+
+        Waiting for a free connection and connecting have their own deadlines (httpx2's pool
+        and connect timeouts); the first-token deadline starts when the request goes out and
+        covers the headers (Ollama sends none before the model is loaded).
+        """
         try:
-            async with asyncio.timeout(first_token_s):
+            async with asyncio.timeout(None) as headers_deadline:
+
+                async def sent(event: str, info: dict[str, Any]) -> None:
+                    if event.endswith("send_request_headers.started"):
+                        deadline.start()
+                        headers_deadline.reschedule(deadline.due)
+
                 response = await stack.enter_async_context(
                     self._client.stream(
-                        "POST", self.api_base + self.chat_path, json=self._body(request)
+                        "POST",
+                        self.api_base + self.chat_path,
+                        json=self._body(request),
+                        extensions={"trace": sent},
                     )
                 )
                 if response.status_code != 200:
                     raise self._status_error(
-                        response.status_code, await response.aread(), request.model
+                        response.status_code, await _error_body(response), request.model
                     )
         except TimeoutError:
-            raise BackendError(
-                "timeout",
-                f"{self.silent_server} sent nothing for {first_token_s:g} s while waiting for "
-                "the first token. Raise `ollama.timeouts.firstTokenS` if the model is just "
-                "slow to load.",
-            ) from None
+            raise deadline.expired() from None
         except httpx2.HTTPError as exc:
             raise self._http_error(exc, "the request") from None
         return response
@@ -249,6 +350,27 @@ def error_message(value: Any) -> str | None:
 
 def int_or_none(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _shortened(text: str, limit: int) -> str:
+    """`text` on one line, without control characters, cut at `limit` characters."""
+    text = " ".join("".join(c if c.isprintable() else " " for c in text[: limit * 4]).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _content_type(response: httpx2.Response) -> str:
+    media_type = response.headers.get("content-type", "").split(";")[0].strip()
+    return media_type or "no content type"
+
+
+async def _error_body(response: httpx2.Response) -> bytes:
+    """The start of an error body (enough for its message; a huge one is not read whole)."""
+    body = b""
+    async for piece in response.aiter_bytes():
+        body += piece
+        if len(body) >= _ERROR_BODY_BYTES:
+            break
+    return body[:_ERROR_BODY_BYTES]
 
 
 def _capitalized(name: str) -> str:

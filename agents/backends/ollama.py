@@ -10,15 +10,12 @@ from typing import Any
 import attrs
 
 from .base import BackendError, ChatRequest, Delta, Finish, ModelInfo
-from .http import HTTPBackend, error_text, int_or_none
+from .http import HTTPBackend, NotAnAnswer, ReportedError, error_message, int_or_none
 
 log = logging.getLogger(__name__)
 
 #: `json.loads` less its wrapper, half the cost per line (a burst is 20,000 lines).
 _decode_json = json.JSONDecoder().raw_decode
-
-#: What to ask when something answers at the base URL, but not as Ollama would.
-_WRONG_SERVER = "is `ollama.baseUrl` really an Ollama server?"
 
 
 def _snake_case(name: str) -> str:
@@ -40,6 +37,8 @@ class OllamaBackend(HTTPBackend):
         "The model server closed the connection mid-answer (Ollama may have crashed or "
         "been restarted). Try again; check the Ollama logs if it keeps happening."
     )
+    stream_format = "Ollama's NDJSON stream"
+    wrong_server_hint = "is `ollama.baseUrl` really an Ollama server?"
     accept = "application/x-ndjson, application/json"
     chat_path = "/api/chat"
     models_path = "/api/tags"
@@ -52,7 +51,7 @@ class OllamaBackend(HTTPBackend):
         return _NDJSONAnswer()
 
     def _status_error(self, status: int, body: bytes, model: str | None) -> BackendError:
-        text = error_text(body) or body.decode("utf-8", "replace").strip()
+        text = self._detail(body)
         if status == 404 and model is not None and ("model" in text.lower() or model in text):
             return BackendError(
                 "modelNotFound", f"Model '{model}' is not installed: run `ollama pull {model}`"
@@ -61,7 +60,7 @@ class OllamaBackend(HTTPBackend):
             return BackendError(
                 "backendError",
                 f"Ollama at {self.base_url} answered HTTP 404 ({text or 'not found'}) — "
-                f"{_WRONG_SERVER}",
+                f"{self.wrong_server_hint}",
             )
         return super()._status_error(status, body, model)
 
@@ -80,7 +79,7 @@ class OllamaBackend(HTTPBackend):
         return BackendError(
             "backendError",
             f"Ollama at {self.base_url} answered {self.models_path} with something that is not a "
-            f"model list ({exc}) — {_WRONG_SERVER}",
+            f"model list ({exc}) — {self.wrong_server_hint}",
         )
 
 
@@ -90,6 +89,8 @@ class _NDJSONAnswer:
 
     complete: bool = False
     _finish: Finish | None = None
+    #: A line was a JSON object: the body is Ollama's stream, a bad line later is skipped.
+    _started: bool = False
 
     def parse_line(self, line: str) -> list[Delta]:
         line = line.strip()
@@ -100,13 +101,15 @@ class _NDJSONAnswer:
             if end != len(line):
                 raise ValueError("extra data after the JSON value")
         except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            if not self._started:
+                raise NotAnAnswer(line)
             log.warning("Ollama sent a malformed line, skipped: %.200r", line)
             return []
-        if not isinstance(data, dict):
-            log.warning("Ollama sent an unexpected line, skipped: %.200r", line)
-            return []
+        self._started = True
         if "error" in data:
-            raise BackendError("streamError", f"Ollama reported an error: {data['error']}")
+            raise ReportedError(error_message(data) or json.dumps(data["error"]))
         deltas: list[Delta] = []
         message = data.get("message")
         if isinstance(message, dict):

@@ -14,7 +14,8 @@ from typing import Any
 import attrs
 
 from .base import BackendConfig, BackendError, ChatRequest, Delta, Finish, ModelInfo, rename_options
-from .http import HTTPBackend, error_message, error_text, int_or_none
+from .http import HTTPBackend, NotAnAnswer, ReportedError, error_message, error_text, int_or_none
+from .lines import MAX_LINE_CHARS, LineTooLong
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,8 @@ class OpenAIBackend(HTTPBackend):
         "The model server closed the connection mid-answer (it may have crashed or been "
         "restarted). Try again; check the server's logs if it keeps happening."
     )
+    stream_format = "an event stream (text/event-stream)"
+    wrong_server_hint = "does `ollama.baseUrl` point at an OpenAI-compatible server?"
     accept = "text/event-stream, application/json"
     chat_path = "/chat/completions"
     models_path = "/models"
@@ -70,18 +73,12 @@ class OpenAIBackend(HTTPBackend):
                 f"Model '{model}' is not available at {self.base_url}: check `ollama.model` "
                 "(the server's /v1/models lists what it serves).",
             )
-        detail = text or body.decode("utf-8", "replace").strip()[:500] or "no details"
         if status == 404:
             return BackendError(
                 "backendError",
-                f"The server at {self.base_url} answered HTTP 404 ({detail}) — does it serve "
-                f"the OpenAI API under {self.api_base}? Check `ollama.baseUrl`.",
-            )
-        if status in (401, 403):
-            return BackendError(
-                "backendError",
-                f"The OpenAI-compatible server refused the request (HTTP {status}: {detail}) "
-                "— check the API key.",
+                f"The server at {self.base_url} answered HTTP 404 "
+                f"({self._detail(body) or 'no details'}) — does it serve the OpenAI API under "
+                f"{self.api_base}? Check `ollama.baseUrl`.",
             )
         return super()._status_error(status, body, model)
 
@@ -102,28 +99,53 @@ class OpenAIBackend(HTTPBackend):
 
 @attrs.define
 class _StreamState:
-    """An answer as Server-Sent Events: each event's data a JSON chunk, then `[DONE]`."""
+    """An answer as Server-Sent Events: each event's data a JSON chunk, then `[DONE]`; or, from
+    a server that does not stream, one JSON body (a whole answer, or an error)."""
 
     finish_reason: str | None = None
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     #: `[DONE]` arrived.
     complete: bool = False
-    #: The data lines of the event being read.
+    #: The data lines of the event being read (or the lines of a JSON body).
     _data: list[str] = attrs.Factory(list)
+    _data_chars: int = 0
+    #: What the body turned out to be, once a line told: "events" or "json".
+    _body: str | None = None
 
     def parse_line(self, line: str) -> list[Delta]:
         """One line of the event stream: a field, or the blank line that ends an event."""
+        if self._body is None and line.strip():
+            self._body = self._kind_of_body(line)
+        if self._body == "json":
+            self._add_data(line)
+            return []
         if not line:
             return self._dispatch()
         if line.startswith(":"):
             return []  # comment / keep-alive
         field, _, value = line.partition(":")
         if field == "data":
-            self._data.append(value.removeprefix(" "))
+            self._add_data(value.removeprefix(" "))
         elif field not in ("event", "id", "retry"):
             log.warning("The model server sent a malformed SSE line, skipped: %.200r", line)
         return []
+
+    @staticmethod
+    def _kind_of_body(first_line: str) -> str:
+        """What the body's first non-blank line says it is (`NotAnAnswer` if neither)."""
+        if first_line.lstrip().startswith("{"):
+            return "json"
+        field = first_line.partition(":")[0]
+        if first_line.startswith(":") or field in ("data", "event", "id", "retry"):
+            return "events"
+        raise NotAnAnswer(first_line)
+
+    def _add_data(self, data: str) -> None:
+        self._data.append(data)
+        self._data_chars += len(data)
+        if self._data_chars > MAX_LINE_CHARS:
+            raise LineTooLong(self._data[0][:200])
 
     def end_of_body(self) -> list[Delta]:
         """The end of the body also ends the event being read."""
@@ -135,6 +157,7 @@ class _StreamState:
             return []
         payload = "\n".join(self._data)
         self._data.clear()
+        self._data_chars = 0
         if payload.strip() == "[DONE]":
             self.complete = True
             return []
@@ -151,8 +174,7 @@ class _StreamState:
             log.warning("The model server sent an unexpected event, skipped: %.200r", payload)
             return []
         if "error" in data:
-            message = error_message(data) or json.dumps(data["error"])
-            raise BackendError("streamError", f"The model server reported an error: {message}")
+            raise ReportedError(error_message(data) or json.dumps(data["error"]))
         usage = data.get("usage")
         if isinstance(usage, dict):
             self.prompt_tokens = int_or_none(usage.get("prompt_tokens"))
@@ -161,7 +183,8 @@ class _StreamState:
         for choice in data.get("choices") or []:
             if not isinstance(choice, dict) or choice.get("index", 0) != 0:
                 continue
-            delta = choice.get("delta") or {}
+            # A stream's chunk has a `delta`, a whole answer a `message`.
+            delta = choice.get("delta") or choice.get("message") or {}
             if isinstance(delta, dict):
                 thinking = delta.get("reasoning_content") or delta.get("reasoning")
                 if isinstance(thinking, str) and thinking:
