@@ -11,6 +11,7 @@ and for each `--tcp` client:
   one; params lsprotocol cannot structure: -32602.
 - after `shutdown`, requests get -32600 (the LSP spec: InvalidRequest), notifications other
   than `exit` are ignored; `exit` ends the session with status 0 after `shutdown`, else 1.
+- a body over `MAX_BODY_BYTES` is skipped unread and answered -32600 (id null).
 - a stream that cannot be split into messages any more (a header line that is not
   `Name: value`, a header block without a numeric `Content-Length`, a header line over
   `MAX_HEADER_LINE` bytes) ends the session with one error line and status 1, so the editor
@@ -40,6 +41,11 @@ logger = logging.getLogger(__name__)
 #: reading it whole would let one line take the server's memory.
 MAX_HEADER_LINE = 8192
 
+#: Biggest message body read, in bytes: far above any document an editor sends, low enough that
+#: one message cannot take the machine's memory. A bigger body is skipped as it streams by.
+MAX_BODY_BYTES = 128 * 2**20
+_SKIP_CHUNK = 2**20
+
 PARSE_ERROR, INVALID_REQUEST, INVALID_PARAMS = -32700, -32600, -32602
 
 
@@ -50,6 +56,16 @@ class BrokenFraming(Exception):
 class HeaderLineTooLong(BrokenFraming):
     def __init__(self) -> None:
         super().__init__(f"a header line is longer than {MAX_HEADER_LINE} bytes")
+
+
+class MessageTooLarge(Exception):
+    """A message's body was over `MAX_BODY_BYTES`; it was skipped, the stream is intact."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(
+            f"A message of {size / 2**20:.0f} MiB is too large (the limit is "
+            f"{MAX_BODY_BYTES // 2**20} MiB); it was skipped."
+        )
 
 
 class ByteReader(Protocol):
@@ -106,8 +122,23 @@ async def read_body(reader: ByteReader) -> bytes | None:
             content_length = int(value)
     if content_length is None:
         raise BrokenFraming("a message has no Content-Length header")
+    if content_length > MAX_BODY_BYTES:
+        await _skip(reader, content_length)
+        return None
     body = await reader.readexactly(content_length)
     return body if len(body) == content_length else None
+
+
+async def _skip(reader: ByteReader, size: int) -> None:
+    """Read past a body too large to hold; raises `MessageTooLarge` once it is passed (returns
+    if the stream ends first)."""
+    left = size
+    while left:
+        chunk = await reader.readexactly(min(left, _SKIP_CHUNK))
+        if not chunk:
+            return
+        left -= len(chunk)
+    raise MessageTooLarge(size)
 
 
 class Peer:
@@ -144,6 +175,10 @@ class Peer:
             return None
         self._protocol.handle_message(message)
         return None
+
+    def reject_too_large(self, error: MessageTooLarge) -> None:
+        """Its id is unknown (it was not read): JSON-RPC's answer is an error with id null."""
+        self._answer_error(None, INVALID_REQUEST, str(error))
 
     def _decode(self, body: bytes) -> dict[str, Any] | None:
         """The message as JSON, or None once its error was answered."""
@@ -242,6 +277,9 @@ async def _read_messages(reader: ByteReader, peer: Peer) -> int:
                 error,
             )
             return 1
+        except MessageTooLarge as error:
+            peer.reject_too_large(error)
+            continue
         if body is None:
             logger.info("The client closed the connection (end of input); ending the session.")
             return 0

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from fake_model_server import FakeModelServer, Script
+from ollama_lsp.server.jsonrpc import MAX_BODY_BYTES
 from tests.support import RawPeer, frame, spawn_cli
 
 PARSE_ERROR, INVALID_REQUEST, INVALID_PARAMS = -32700, -32600, -32602
@@ -117,6 +120,38 @@ async def test_exit_without_shutdown_exits_with_1(fake: FakeModelServer):
     status, stderr = await ended(process)
     assert status == 1
     assert_no_noise(peer, stderr)
+
+
+async def test_a_message_over_the_size_limit_is_skipped_without_holding_it(
+    fake: FakeModelServer,
+):
+    """A body is read only when it can be held: a bigger one is skipped as it streams by
+    (an error with id null: its id cannot be known without reading it), and the session goes on."""
+    process, peer = await start(fake)
+    peak_before = peak_rss_mb(process.pid)
+    padding = MAX_BODY_BYTES + 1 - len(request(id=9))
+    peer.send(b"Content-Length: %d\r\n\r\n" % (MAX_BODY_BYTES + 1) + request(id=9))
+    for _ in range(padding // 2**20):
+        peer.send(b" " * 2**20)
+        await peer.writer.drain()
+    peer.send(b" " * (padding % 2**20))
+    answer = await peer.response(timeout=60)
+    assert answer["id"] is None and answer["error"]["code"] == INVALID_REQUEST, answer
+    assert "too large" in answer["error"]["message"]
+    held_mb = peak_rss_mb(process.pid) - peak_before
+    assert held_mb < MAX_BODY_BYTES / 2**20 / 4, f"the server held the message: +{held_mb} MB"
+    shutdown = peer.request("shutdown")
+    assert await peer.response() == {"jsonrpc": "2.0", "id": shutdown, "result": None}
+    peer.notify("exit")
+    status, stderr = await ended(process)
+    assert status == 0
+    assert_no_noise(peer, stderr)
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The most memory the process has held so far (VmHWM)."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"VmHWM:\s+(\d+) kB", status)[1]) / 1024  # type: ignore[index]
 
 
 SHUTDOWN = request(id=9)
