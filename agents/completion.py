@@ -20,7 +20,7 @@ import re
 
 import attrs
 
-from .backends.base import Finish, FillRequest, ModelBackend
+from .backends.base import FillRequest, Finish, ModelBackend
 
 
 @attrs.frozen

@@ -36,6 +36,7 @@ class FimTemplate:
         return _PLACEHOLDER.sub(lambda match: parts[match[0]], self.pattern)
 
 
+_QWEN = "<|fim_prefix|>{prefix}<|fim_suffix|>{suffix}<|fim_middle|>"
 _QWEN_STOP = ("<|endoftext|>", "<|fim_pad|>", "<|file_sep|>", "<|repo_name|>", "<|im_end|>")
 _STARCODER = "<fim_prefix>{prefix}<fim_suffix>{suffix}<fim_middle>"
 _STARCODER_STOP = ("<|endoftext|>", "<file_sep>", "<fim_prefix>", "<fim_suffix>", "<fim_middle>")
@@ -44,19 +45,18 @@ _STARCODER_STOP = ("<|endoftext|>", "<file_sep>", "<fim_prefix>", "<fim_suffix>"
 PRESETS: dict[str, FimTemplate] = {
     t.name: t
     for t in (
-        FimTemplate(
-            "qwen2.5-coder", "<|fim_prefix|>{prefix}<|fim_suffix|>{suffix}<|fim_middle|>", _QWEN_STOP
-        ),
+        FimTemplate("qwen2.5-coder", _QWEN, _QWEN_STOP),
         FimTemplate("codellama", "<PRE> {prefix} <SUF>{suffix} <MID>", ("<EOT>", "</s>")),
+        # DeepSeek's tokens really are spelled with fullwidth bars and "▁".
         FimTemplate(
             "deepseek-coder",
-            "<｜fim▁begin｜>{prefix}<｜fim▁hole｜>{suffix}<｜fim▁end｜>",
-            ("<｜end▁of▁sentence｜>", "<|EOT|>", "<｜fim▁begin｜>"),
+            "<｜fim▁begin｜>{prefix}<｜fim▁hole｜>{suffix}<｜fim▁end｜>",  # noqa: RUF001
+            ("<｜end▁of▁sentence｜>", "<|EOT|>", "<｜fim▁begin｜>"),  # noqa: RUF001
         ),
         FimTemplate("starcoder", _STARCODER, _STARCODER_STOP),
         FimTemplate(
             "codegemma",
-            "<|fim_prefix|>{prefix}<|fim_suffix|>{suffix}<|fim_middle|>",
+            _QWEN,  # the same tokens
             ("<|file_separator|>", "<|fim_prefix|>", "<|fim_suffix|>", "<|fim_middle|>", "<eos>"),
         ),
         FimTemplate("codestral", "[SUFFIX]{suffix}[PREFIX]{prefix}", ("</s>", "[SUFFIX]")),
