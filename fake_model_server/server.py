@@ -48,6 +48,8 @@ class RecordedRequest:
     #: Which TCP connection carried the request (1, 2, ... per server): keep-alive reuse shows
     #: as two requests with the same id.
     connection_id: int
+    #: A fill-in-the-middle request (code completion), not a chat.
+    fill: bool = False
     #: perf_counter() when each thinking/content chunk's write completed.
     chunk_times: list[float] = attrs.Factory(list)
     #: The scripted answer was sent completely (including error answers and a mid-stream error).
@@ -60,11 +62,6 @@ class RecordedRequest:
     @property
     def chunks_sent(self) -> int:
         return len(self.chunk_times)
-
-    @property
-    def fill(self) -> bool:
-        """A fill-in-the-middle request (code completion), not a chat."""
-        return self.path.split("?", 1)[0].rstrip("/").endswith(("/api/generate", "/completions"))
 
     @property
     def last_user_message(self) -> str:
@@ -194,8 +191,10 @@ class FakeModelServer:
     async def _dispatch(self, conn: Connection, request: HttpRequest) -> bool:
         """Answer one request; return whether the connection may carry another one."""
         for dialect in DIALECTS:
-            if request.route in (("POST", dialect.chat_path), ("POST", dialect.fill_path)):
-                return await self._chat(conn, request, dialect)
+            if request.route == ("POST", dialect.chat_path):
+                return await self._chat(conn, request, dialect, fill=False)
+            if request.route == ("POST", dialect.fill_path):
+                return await self._chat(conn, request, dialect, fill=True)
             if request.route == ("GET", dialect.models_path):
                 listing = json_bytes(dialect.models(self.models))
                 return await conn.send(200, listing, _JSON, request.keep_alive)
@@ -214,13 +213,17 @@ class FakeModelServer:
 
     # --- chats -----------------------------------------------------------------------------
 
-    async def _chat(self, conn: Connection, http: HttpRequest, dialect: Dialect) -> bool:
+    async def _chat(
+        self, conn: Connection, http: HttpRequest, dialect: Dialect, *, fill: bool
+    ) -> bool:
         keep = http.keep_alive
         try:
             body = json.loads(http.body or b"null")
         except ValueError:
             body = None
-        record = RecordedRequest(http.target, body, dict(http.headers), dialect.name, conn.id)
+        record = RecordedRequest(
+            http.target, body, dict(http.headers), dialect.name, conn.id, fill=fill
+        )
         self.requests.append(record)
         if self._arrived is not None:
             async with self._arrived:
