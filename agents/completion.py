@@ -138,10 +138,15 @@ class SuggestionCutter:
         self.complete = True
 
 
-async def suggest(backend: ModelBackend, request: FillRequest, max_time_s: float) -> str:
+async def suggest(
+    backend: ModelBackend,
+    request: FillRequest,
+    max_time_s: float,
+    first_token: asyncio.Event | None = None,
+) -> str:
     """The model's suggestion for `request`, its stream closed as soon as the suggestion is
-    complete, after `request.max_tokens` deltas, or `max_time_s` after the first token.
-    Raises `BackendError` as the backend does."""
+    complete, after `request.max_tokens` deltas, or `max_time_s` after the first token (then
+    `first_token` is set, if given). Raises `BackendError` as the backend does."""
     cutter = SuggestionCutter(Cursor.at(request.prefix, request.suffix))
     deltas = 0
     loop = asyncio.get_running_loop()
@@ -159,6 +164,8 @@ async def suggest(backend: ModelBackend, request: FillRequest, max_time_s: float
                     continue
                 if deltas == 0:
                     cap.reschedule(loop.time() + max_time_s)
+                    if first_token is not None:
+                        first_token.set()
                 deltas += 1
                 if cutter.feed(event.text) or deltas >= request.max_tokens:
                     break

@@ -134,7 +134,7 @@ def test_template_prompts():
 
 
 def test_unknown_models_and_bad_templates_say_what_to_set():
-    with pytest.raises(UnknownTemplate, match="completion.fimTemplate"):
+    with pytest.raises(UnknownTemplate, match=r"completion\.fimTemplate"):
         template_for("llama3.2")
     with pytest.raises(UnknownTemplate, match="neither a preset"):
         template_for("qwen2.5-coder", "qwen")
