@@ -5,7 +5,6 @@ cancel, supersede, the cache, and errors shown once."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
 from typing import Any
 
 import pytest
@@ -15,7 +14,6 @@ from pygls.exceptions import JsonRpcException
 from fake_model_server import FakeModelServer, Script
 from ollama_lsp.server.protocol import REQUEST_CANCELLED
 from tests.lsp_helpers import (
-    DOCUMENT_URI,
     OllamaClient,
     StartClient,
     change_document,
@@ -38,31 +36,9 @@ def settings(backend: str = "ollama", **completion: Any) -> dict[str, Any]:
     }
 
 
-def send_completion(
-    client: OllamaClient, line: int, character: int, uri: str = DOCUMENT_URI, invoked=False
-) -> tuple[int, Awaitable[Any]]:
-    """Send `textDocument/inlineCompletion`; returns its request id and its result."""
-    request_id = next(client._ids)
-    trigger = (
-        lsp.InlineCompletionTriggerKind.Invoked
-        if invoked
-        else lsp.InlineCompletionTriggerKind.Automatic
-    )
-    future = client.protocol.send_request(
-        lsp.TEXT_DOCUMENT_INLINE_COMPLETION,
-        lsp.InlineCompletionParams(
-            text_document=lsp.TextDocumentIdentifier(uri=uri),
-            position=lsp.Position(line, character),
-            context=lsp.InlineCompletionContext(trigger_kind=trigger),
-        ),
-        msg_id=request_id,
-    )
-    return request_id, asyncio.wrap_future(future)
-
-
 async def complete(client: OllamaClient, line: int, character: int, **kwargs: Any) -> list[str]:
     """The suggestions' texts, each checked to be an insertion at the cursor."""
-    _, outcome = send_completion(client, line, character, **kwargs)
+    _, outcome = client.send_completion(line, character, **kwargs)
     result = await asyncio.wait_for(outcome, 10)
     for item in result.items:
         cursor = lsp.Position(line, character)
@@ -174,7 +150,7 @@ async def test_a_request_cancelled_during_the_debounce_never_reaches_the_model(
 ):
     client = await start_client(settings(debounceMs=3000))
     open_document(client, "print(\n")
-    request_id, outcome = send_completion(client, 0, 6)
+    request_id, outcome = client.send_completion(0, 6)
     client.cancel(request_id)
     with pytest.raises(JsonRpcException) as excinfo:
         await outcome
@@ -187,7 +163,7 @@ async def test_a_request_cancelled_during_the_debounce_never_reaches_the_model(
 async def test_the_debounce_waits_before_asking(start_client: StartClient, fake):
     client = await start_client(settings(debounceMs=300))
     open_document(client, "print(\n")
-    _, outcome = send_completion(client, 0, 6)
+    _, outcome = client.send_completion(0, 6)
     await asyncio.sleep(0.05)
     assert fake.requests == []
     assert (await outcome).items[0].insert_text == "Hello, world!"
@@ -200,7 +176,7 @@ async def test_cancel_during_generation_closes_the_model_stream(
     fake.script(Script(chunks=ENDLESS, delay_s=0.02))
     client = await start_client(settings(backend, maxTokens=5000))
     open_document(client, "x = (\n")
-    request_id, outcome = send_completion(client, 0, 4)
+    request_id, outcome = client.send_completion(0, 4)
     request = await fake.wait_for_request()
     await wait_until(lambda: request.chunks_sent >= 2)
     client.cancel(request_id)
@@ -218,7 +194,7 @@ async def test_a_new_request_supersedes_the_one_in_flight(start_client: StartCli
     fake.script(Script(chunks=["second"]), match="x = (y")
     client = await start_client(settings(maxTokens=5000))
     open_document(client, "x = (\n")
-    _, first = send_completion(client, 0, 4)
+    _, first = client.send_completion(0, 4)
     request = await fake.wait_for_request()
     await wait_until(lambda: request.chunks_sent >= 2)
     change_document(client, (0, 5), (0, 5), "y", version=2)
@@ -331,7 +307,7 @@ async def test_a_loading_model_is_not_cancelled_into_starvation(start_client: St
     fake.script(Script(head_delay_s=1.5, chunks=["loaded", *ENDLESS], delay_s=0.02))
     client = await start_client(settings(maxTokens=5000))
     open_document(client, "x = (\n")
-    request_id, outcome = send_completion(client, 0, 4)
+    request_id, outcome = client.send_completion(0, 4)
     loading = await fake.wait_for_request()
     await asyncio.sleep(1.1)  # past LOADING_AFTER_S
     client.cancel(request_id)
@@ -339,7 +315,7 @@ async def test_a_loading_model_is_not_cancelled_into_starvation(start_client: St
         await outcome
     assert loading.disconnected_at is None
     fake.script(Script(chunks=["warm"]))
-    _, second = send_completion(client, 0, 4)
+    _, second = client.send_completion(0, 4)
     await fake.wait_disconnect(loading)
     assert loading.chunks_sent >= 1  # it got its first token before it was closed
     assert (await second).items[0].insert_text == "warm"
