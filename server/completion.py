@@ -131,13 +131,13 @@ class InlineCompletions:
         except (LookupError, PositionError) as error:
             logger.info("No completion at %s %s: %s", uri, position, error)
             return empty
+        previous = self._latest.pop(uri, None)
+        if previous is not None:
+            previous.cancel()  # the user has moved on: its answer would be stale
         prefix, suffix = context_at(text, offset, settings.prefix_lines, settings.suffix_lines)
         context = Context(self._setup(), prefix, suffix)
         cached = self.cache.lookup(context)
         if cached is None:
-            previous = self._latest.pop(uri, None)
-            if previous is not None:
-                previous.cancel()
             invoked = params.context.trigger_kind == lsp.InlineCompletionTriggerKind.Invoked
             debounce_s = 0.0 if invoked else settings.debounce_ms / 1000
             work = asyncio.ensure_future(self._ask_model(context, settings, debounce_s))

@@ -320,3 +320,19 @@ async def test_a_loading_model_is_not_cancelled_into_starvation(start_client: St
     assert loading.chunks_sent >= 1  # it got its first token before it was closed
     assert (await second).items[0].insert_text == "warm"
     assert fake.requests[1].disconnected_at is None
+
+
+async def test_a_cache_hit_also_supersedes_the_request_in_flight(start_client: StartClient, fake):
+    fake.script(Script(chunks=["compute(x)"]))
+    client = await start_client(settings(maxTokens=5000))
+    open_document(client, "def f(x):\n    return \n")
+    assert await complete(client, 1, 11) == ["compute(x)"]
+    fake.script(Script(chunks=ENDLESS, delay_s=0.02))
+    change_document(client, (1, 11), (1, 11), "X", version=2)
+    _, in_flight = client.send_completion(1, 12)
+    request = await fake.wait_for_request(2)
+    await wait_until(lambda: request.chunks_sent >= 2)
+    change_document(client, (1, 11), (1, 12), "", version=3)  # the X deleted again
+    assert await complete(client, 1, 11) == ["compute(x)"]
+    assert len((await in_flight).items) == 0
+    await fake.wait_disconnect(request, timeout=2)
