@@ -24,7 +24,6 @@ from __future__ import annotations
 import asyncio
 import bisect
 import collections
-import contextlib
 import logging
 from typing import TYPE_CHECKING
 
@@ -212,6 +211,7 @@ class InlineCompletions:
         """Let a request that is loading the model run on until its first token, then close it."""
         if self._loading is not None and self._loading[0] is not call:
             call.cancel()  # one load at a time is enough
+            call.add_done_callback(_consume)
             return
         logger.info("The completion model is still loading: its request is kept open")
         self._loading = (call, first_token)
@@ -221,8 +221,8 @@ class InlineCompletions:
                 await self._wait_for_loading()
             finally:
                 call.cancel()
-                with contextlib.suppress(BaseException):
-                    await call
+                await asyncio.wait({call})
+                _consume(call)
                 self._loading = None
 
         task = asyncio.ensure_future(close_at_first_token())
