@@ -22,7 +22,6 @@ what to do), then completions stay quiet until a request succeeds or the setting
 from __future__ import annotations
 
 import asyncio
-import bisect
 import collections
 import logging
 from typing import TYPE_CHECKING
@@ -61,11 +60,11 @@ class Context:
     suffix: str
 
 
-def context_at(text: str, offset: int, prefix_lines: int, suffix_lines: int) -> tuple[str, str]:
-    """The code before and after `offset` in whole lines: `prefix_lines` lines above the
-    cursor's line, `suffix_lines` below it."""
-    starts = line_starts(text)
-    line = bisect.bisect_right(starts, offset) - 1
+def context_at(
+    text: str, starts: list[int], line: int, offset: int, prefix_lines: int, suffix_lines: int
+) -> tuple[str, str]:
+    """The code before and after the cursor (`offset`, on `line`) in whole lines: `prefix_lines`
+    lines above the cursor's line, `suffix_lines` below it (`starts`: the `line_starts`)."""
     start = starts[max(0, line - prefix_lines)]
     last = line + suffix_lines + 1
     end = starts[last] if last < len(starts) else len(text)
@@ -126,14 +125,17 @@ class InlineCompletions:
         uri, position = params.text_document.uri, params.position
         try:
             text = ls.documents.get(uri).text
-            offset = offset_at(text, position, ls.position_encoding)
+            starts = line_starts(text)
+            offset = offset_at(text, position, ls.position_encoding, starts)
         except (LookupError, PositionError) as error:
             logger.info("No completion at %s %s: %s", uri, position, error)
             return empty
         previous = self._latest.pop(uri, None)
         if previous is not None:
             previous.cancel()  # the user has moved on: its answer would be stale
-        prefix, suffix = context_at(text, offset, settings.prefix_lines, settings.suffix_lines)
+        prefix, suffix = context_at(
+            text, starts, position.line, offset, settings.prefix_lines, settings.suffix_lines
+        )
         context = Context(self._setup(), prefix, suffix)
         cached = self.cache.lookup(context)
         if cached is None:
