@@ -17,7 +17,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import latency, process, soak, throughput
+from bench import latency, process, soak, throughput, typing
 from bench.harness import FULL, QUICK, Samples, bench
 from bench.report import Row, cpu_seconds, load_average, machine, table, write
 
@@ -30,6 +30,7 @@ SECTIONS = (
     process.memory,
     process.startup,
     soak.soak,
+    typing.typing,
 )
 
 NOTES = """\

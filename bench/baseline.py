@@ -37,15 +37,27 @@ class BaselineClient:
         """One streamed answer. When `on_piece` says stop, the stream is left unread for
         `stall_s` (a slow reader), then closed."""
         body = {"model": MODEL, "messages": [{"role": "user", "content": prompt}], "stream": True}
+        return await self._stream("/api/chat", body, on_piece, stall_s)
+
+    async def fill(self, prefix: str, suffix: str, on_piece: OnPiece) -> Answer:
+        """One streamed fill-in-the-middle answer (`/api/generate`), closed when `on_piece`
+        says stop."""
+        body = {"model": MODEL, "prompt": prefix, "suffix": suffix, "stream": True}
+        return await self._stream("/api/generate", body, on_piece, 0)
+
+    async def _stream(
+        self, path: str, body: dict[str, object], on_piece: OnPiece | None, stall_s: float
+    ) -> Answer:
         answer = Answer(sent_at=time.perf_counter())
-        async with self._http.stream("POST", "/api/chat", json=body) as response:
+        async with self._http.stream("POST", path, json=body) as response:
             async for line in response.aiter_lines():
                 if not line:
                     continue
                 data = json.loads(line)
                 at = time.perf_counter()
-                if data["message"]["content"]:
-                    answer.add(data["message"]["content"], at)
+                text = data["message"]["content"] if "message" in data else data["response"]
+                if text:
+                    answer.add(text, at)
                 if data["done"]:
                     answer.done_at = at
                     break

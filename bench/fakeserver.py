@@ -16,9 +16,19 @@ import multiprocessing
 import threading
 import time
 from multiprocessing.managers import BaseManager
-from typing import Any
+from typing import Any, NamedTuple
 
 from fake_model_server import FakeModelServer, RecordedRequest, Script
+
+
+class FillRecord(NamedTuple):
+    """A fill request as the benchmark needs it (picklable, for the manager)."""
+
+    prompt: str
+    #: perf_counter() when each chunk's write completed.
+    chunk_times: list[float]
+    #: perf_counter() when the client left before the end, if it did.
+    disconnected_at: float | None
 
 
 class FakeServerThread:
@@ -62,6 +72,14 @@ class FakeServerThread:
     def open_connections(self) -> int:
         return self.server.open_connections
 
+    def fills(self) -> list[FillRecord]:
+        """Every fill-in-the-middle request so far, in arrival order."""
+        return [
+            FillRecord(r.body.get("prompt", ""), list(r.chunk_times), r.disconnected_at)
+            for r in self.server.requests
+            if r.fill and isinstance(r.body, dict)
+        ]
+
     def close(self) -> None:
         self.call(self.server.stop())
         self.loop.call_soon_threadsafe(self.loop.stop)
@@ -100,6 +118,9 @@ class FakeServer:
     def open_connections(self) -> int:
         """Connections a client holds open on the fake server now."""
         return int(self._remote.open_connections())
+
+    def fills(self) -> list[FillRecord]:
+        return list(self._remote.fills())
 
     def close(self) -> None:
         self._remote.close()

@@ -34,6 +34,8 @@ class Samples:
     startups: int
     #: Requests of the soak (whole chats, cancelled chats, model listings).
     soak_requests: int
+    #: Runs of the typing simulation (each: 60 characters, 11 pauses).
+    typing_runs: int
 
 
 FULL = Samples(
@@ -45,6 +47,7 @@ FULL = Samples(
     chats_in_a_row=200,
     startups=10,
     soak_requests=3000,
+    typing_runs=3,
 )
 QUICK = Samples(
     first_token=10,
@@ -55,6 +58,7 @@ QUICK = Samples(
     chats_in_a_row=20,
     startups=2,
     soak_requests=300,
+    typing_runs=1,
 )
 
 

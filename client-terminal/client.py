@@ -43,9 +43,13 @@ class OpenFile:
 
 
 class TerminalClient:
-    def __init__(self, server_args: list[str], verbose: bool) -> None:
+    def __init__(
+        self, server_args: list[str], verbose: bool, settings: dict[str, Any] | None = None
+    ) -> None:
         self._client = LanguageClient("ollama-lsp-terminal", "1")
         self._server_args = server_args
+        #: Sent as `initializationOptions` (the server's flags win over them).
+        self._settings = settings
         self._verbose = verbose
         self._ids = itertools.count(1)
         self._in_flight: int | None = None
@@ -77,6 +81,7 @@ class TerminalClient:
                     workspace=lsp.WorkspaceClientCapabilities(apply_edit=True)
                 ),
                 process_id=os.getpid(),
+                initialization_options=self._settings,
                 workspace_folders=[lsp.WorkspaceFolder(uri=cwd.as_uri(), name=cwd.name)],
             )
         )
@@ -105,15 +110,16 @@ class TerminalClient:
             self._write(sys.stdout, "\n")
         return status
 
-    async def generate(self, target: str, instruction: str, apply: bool) -> int:
-        """Run `ollama.generateCode` on `FILE:LINE[:COL][-LINE[:COL]]` of a file."""
+    def _open_target(self, target: str) -> tuple[OpenFile, lsp.Range] | None:
+        """Open the file of `FILE:LINE[:COL][-LINE[:COL]]` in the server; None (said) if it
+        cannot be read."""
         try:
             path, range_of = parse_target(target)
             text = path.read_bytes().decode("utf-8")
             range = range_of(text)
         except (ValueError, OSError) as error:
             say(f"error: {error}")
-            return 2
+            return None
         opened = OpenFile(path.resolve().as_uri(), path, text)
         self._opened = opened
         self._client.text_document_did_open(
@@ -123,6 +129,49 @@ class TerminalClient:
                 )
             )
         )
+        return opened, range
+
+    async def complete(self, target: str) -> int:
+        """Print the inline completion at the cursor `FILE:LINE[:COL]` (0, or 1 for none)."""
+        found = self._open_target(target)
+        if found is None:
+            return 2
+        opened, range = found
+        request_id = next(self._ids)
+        self._in_flight = request_id
+        future = self._client.protocol.send_request(
+            lsp.TEXT_DOCUMENT_INLINE_COMPLETION,
+            lsp.InlineCompletionParams(
+                text_document=lsp.TextDocumentIdentifier(uri=opened.uri),
+                position=range.start,
+                context=lsp.InlineCompletionContext(
+                    trigger_kind=lsp.InlineCompletionTriggerKind.Invoked
+                ),
+            ),
+            msg_id=request_id,
+        )
+        try:
+            result = await asyncio.wrap_future(future)
+        except JsonRpcException as error:
+            say("[stopped]" if error.code == REQUEST_CANCELLED else f"error: {error.message}")
+            return EXIT_CANCELLED if error.code == REQUEST_CANCELLED else 1
+        finally:
+            self._in_flight = None
+        items = result.items if isinstance(result, lsp.InlineCompletionList) else result or []
+        if not items:
+            say("[no suggestion]")
+            return 1
+        self._write(sys.stdout, str(items[0].insert_text))
+        self._end_line()
+        return 0
+
+    async def generate(self, target: str, instruction: str, apply: bool) -> int:
+        """Run `ollama.generateCode` on `FILE:LINE[:COL][-LINE[:COL]]` of a file."""
+        found = self._open_target(target)
+        if found is None:
+            return 2
+        opened, range = found
+        path = opened.path
         argument = GenerateCodeParams(
             uri=opened.uri, range=range, instruction=instruction, apply=apply
         )

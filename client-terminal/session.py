@@ -1,4 +1,5 @@
-"""`ollama-lsp chat` and `ollama-lsp generate`: a session of the terminal client."""
+"""`ollama-lsp chat`, `ollama-lsp generate` and `ollama-lsp complete`: a session of the
+terminal client."""
 
 from __future__ import annotations
 
@@ -38,15 +39,27 @@ def run_generate(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     return asyncio.run(_session(overrides, args.verbose, generate, interactive=False))
 
 
+def run_complete(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
+    """`--model` names the completion model here (`completion.model`), not the chat's."""
+    model = overrides.pop("model", None)
+    settings = {"completion": {"model": model}} if model else None
+
+    async def complete(client: TerminalClient) -> int:
+        return await client.complete(args.target)
+
+    return asyncio.run(_session(overrides, args.verbose, complete, False, settings))
+
+
 async def _session(
     overrides: dict[str, Any],
     verbose: bool,
     work: Callable[[TerminalClient], Awaitable[int]],
     interactive: bool,
+    settings: dict[str, Any] | None = None,
 ) -> int:
     """Start the server, run `work` with Ctrl-C stopping the current request, stop it."""
     server_args = [f"--{key}={value}" for key, value in _flag_names(overrides)]
-    client = TerminalClient(server_args, verbose)
+    client = TerminalClient(server_args, verbose, settings)
     await client.start()
     loop = asyncio.get_running_loop()
 

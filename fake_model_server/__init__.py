@@ -1,8 +1,9 @@
 """A scriptable fake model server over real loopback HTTP/1.1, shared by the tests, the
 benchmarks and the VS Code extension's end-to-end tests (not part of the wheel).
 
-It speaks the wire formats of Ollama's native API (`POST /api/chat`, `GET /api/tags`) and of the
-OpenAI-compatible API (`POST /v1/chat/completions`, `GET /v1/models`), and always streams.
+It speaks the wire formats of Ollama's native API (`POST /api/chat`, `POST /api/generate` with
+`suffix`, `GET /api/tags`) and of the OpenAI-compatible API (`POST /v1/chat/completions`,
+`POST /v1/completions`, `GET /v1/models`), and always streams.
 `connection.py` is the HTTP, `ollama.py` and `openai.py` the two dialects behind `dialect.py`'s
 interface, `script.py` what a chat is answered with, `server.py` the server that ties them.
 

@@ -40,6 +40,8 @@ class Answer(abc.ABC):
 class Dialect(abc.ABC):
     name: ClassVar[Api]
     chat_path: ClassVar[str]
+    #: Fill in the middle (code completion): a prompt (and suffix) in, text out.
+    fill_path: ClassVar[str]
     models_path: ClassVar[str]
     #: Headers of a streamed answer, besides the chunked transfer encoding.
     stream_headers: ClassVar[dict[str, str]]
@@ -61,6 +63,14 @@ class Dialect(abc.ABC):
     @abc.abstractmethod
     def answer(self, request: dict[str, Any]) -> Answer:
         """The encoder for the streamed answer to this chat request."""
+
+    @abc.abstractmethod
+    def fill_answer(self, request: dict[str, Any]) -> Answer:
+        """The encoder for the streamed answer to this fill request (content pieces only)."""
+
+    def fill_refusal(self, request: dict[str, Any], models_without_fim: set[str]) -> str | None:
+        """The error of a server that fills in the middle itself, for a model that cannot."""
+        return None
 
 
 def json_bytes(value: Any) -> bytes:

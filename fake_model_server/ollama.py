@@ -1,4 +1,5 @@
-"""Ollama's native API: `POST /api/chat` streams NDJSON, `GET /api/tags` lists the models."""
+"""Ollama's native API: `POST /api/chat` and `POST /api/generate` stream NDJSON, `GET
+/api/tags` lists the models."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ def delta_line(model: str, created_at: str, kind: Kind, text: str) -> bytes:
 class Ollama(Dialect):
     name = "ollama"
     chat_path = "/api/chat"
+    fill_path = "/api/generate"
     models_path = "/api/tags"
     stream_headers = {"Content-Type": "application/x-ndjson"}
     garbage = b"this is not json {\n"
@@ -64,6 +66,15 @@ class Ollama(Dialect):
     def answer(self, request: dict[str, Any]) -> Answer:
         return _OllamaAnswer(request["model"])
 
+    def fill_answer(self, request: dict[str, Any]) -> Answer:
+        return _GenerateAnswer(request["model"])
+
+    def fill_refusal(self, request: dict[str, Any], models_without_fim: set[str]) -> str | None:
+        model = request["model"]
+        if request.get("suffix") and model.removesuffix(":latest") in models_without_fim:
+            return f"registry.ollama.ai/library/{model} does not support insert"
+        return None
+
 
 class _OllamaAnswer(Answer):
     def __init__(self, model: str) -> None:
@@ -90,4 +101,24 @@ class _OllamaAnswer(Answer):
             "eval_count": usage.completion,
             "eval_duration": 987_654_321,
         }
+        return json_bytes(final) + b"\n"
+
+
+class _GenerateAnswer(_OllamaAnswer):
+    """`/api/generate`: the text in `response`; the end also carries the `context` tokens."""
+
+    def deltas(self, kind: Kind, texts: Sequence[str]) -> bytes:
+        created_at = now_iso()
+        return b"".join(
+            json_bytes(
+                {"model": self.model, "created_at": created_at, "response": text, "done": False}
+            )
+            + b"\n"
+            for text in texts
+        )
+
+    def end(self, done_reason: str, usage: Usage) -> bytes:
+        final = json.loads(super().end(done_reason, usage))
+        del final["message"]
+        final = {**final, "response": "", "context": [151644, 8948, 198]}
         return json_bytes(final) + b"\n"

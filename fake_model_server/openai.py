@@ -1,5 +1,5 @@
-"""The OpenAI-compatible API: `POST /v1/chat/completions` streams server-sent events,
-`GET /v1/models` lists the models."""
+"""The OpenAI-compatible API: `POST /v1/chat/completions` and `POST /v1/completions` stream
+server-sent events, `GET /v1/models` lists the models."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ def _event(value: Any) -> bytes:
 class OpenAI(Dialect):
     name = "openai"
     chat_path = "/v1/chat/completions"
+    fill_path = "/v1/completions"
     models_path = "/v1/models"
     stream_headers = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
     garbage = b"data: {not json\n\n"
@@ -40,6 +41,9 @@ class OpenAI(Dialect):
 
     def answer(self, request: dict[str, Any]) -> Answer:
         return _OpenAIAnswer(request)
+
+    def fill_answer(self, request: dict[str, Any]) -> Answer:
+        return _CompletionAnswer(request)
 
 
 class _OpenAIAnswer(Answer):
@@ -79,3 +83,21 @@ class _OpenAIAnswer(Answer):
             }
             events += _event({**last, "choices": [], "usage": counts})
         return events + b"data: [DONE]\n\n"
+
+
+class _CompletionAnswer(_OpenAIAnswer):
+    """`/v1/completions`: each chunk's text in `choices[0].text`."""
+
+    def __init__(self, request: dict[str, Any]) -> None:
+        super().__init__(request)
+        completion_id = f"cmpl-{uuid.uuid4().hex[:12]}"
+        self.chunk = {**self.chunk, "id": completion_id, "object": "text_completion"}
+
+    def _delta(self, fields: dict[str, str], finish_reason: str | None) -> dict[str, Any]:
+        choice = {
+            "text": fields.get("content", ""),
+            "index": 0,
+            "logprobs": None,
+            "finish_reason": finish_reason,
+        }
+        return {**self.chunk, "choices": [choice]}

@@ -1,5 +1,5 @@
-"""The fake model server: routes each request to its API's dialect, records every chat request
-and plays the script that answers it."""
+"""The fake model server: routes each request to its API's dialect, records every chat and fill
+request and plays the script that answers it."""
 
 from __future__ import annotations
 
@@ -48,6 +48,8 @@ class RecordedRequest:
     #: Which TCP connection carried the request (1, 2, ... per server): keep-alive reuse shows
     #: as two requests with the same id.
     connection_id: int
+    #: A fill-in-the-middle request (code completion), not a chat.
+    fill: bool = False
     #: perf_counter() when each thinking/content chunk's write completed.
     chunk_times: list[float] = attrs.Factory(list)
     #: The scripted answer was sent completely (including error answers and a mid-stream error).
@@ -63,6 +65,10 @@ class RecordedRequest:
 
     @property
     def last_user_message(self) -> str:
+        """The chat's last user message, or a fill's prompt: what scripts are matched on."""
+        if self.fill:
+            prompt = self.body.get("prompt") if isinstance(self.body, dict) else None
+            return prompt if isinstance(prompt, str) else ""
         messages = self.body.get("messages") if isinstance(self.body, dict) else None
         for message in reversed(messages or []):
             if isinstance(message, dict) and message.get("role") == "user":
@@ -78,6 +84,8 @@ class FakeModelServer:
         self, *, port: int = 0, on_disconnect: Callable[[RecordedRequest], None] | None = None
     ) -> None:
         self.models: list[str] = list(DEFAULT_MODELS)
+        #: Models that cannot fill in the middle (Ollama refuses a `suffix` for them).
+        self.models_without_fim: set[str] = set()
         self.scripts = Scripts()
         self.requests: list[RecordedRequest] = []
         self.base_url = ""
@@ -184,7 +192,9 @@ class FakeModelServer:
         """Answer one request; return whether the connection may carry another one."""
         for dialect in DIALECTS:
             if request.route == ("POST", dialect.chat_path):
-                return await self._chat(conn, request, dialect)
+                return await self._chat(conn, request, dialect, fill=False)
+            if request.route == ("POST", dialect.fill_path):
+                return await self._chat(conn, request, dialect, fill=True)
             if request.route == ("GET", dialect.models_path):
                 listing = json_bytes(dialect.models(self.models))
                 return await conn.send(200, listing, _JSON, request.keep_alive)
@@ -203,13 +213,17 @@ class FakeModelServer:
 
     # --- chats -----------------------------------------------------------------------------
 
-    async def _chat(self, conn: Connection, http: HttpRequest, dialect: Dialect) -> bool:
+    async def _chat(
+        self, conn: Connection, http: HttpRequest, dialect: Dialect, *, fill: bool
+    ) -> bool:
         keep = http.keep_alive
         try:
             body = json.loads(http.body or b"null")
         except ValueError:
             body = None
-        record = RecordedRequest(http.target, body, dict(http.headers), dialect.name, conn.id)
+        record = RecordedRequest(
+            http.target, body, dict(http.headers), dialect.name, conn.id, fill=fill
+        )
         self.requests.append(record)
         if self._arrived is not None:
             async with self._arrived:
@@ -224,6 +238,8 @@ class FakeModelServer:
             return await fail(400, "invalid JSON request body")
         if not self._knows(body.get("model")):
             return await fail(404, dialect.unknown_model(body.get("model")))
+        if record.fill and (refusal := dialect.fill_refusal(body, self.models_without_fim)):
+            return await fail(400, refusal)
         script = self.scripts.for_message(record.last_user_message)
         error = script.error.replace("{authorization}", http.headers.get("authorization", ""))
         conn.on_gone = lambda: self._mark_disconnected(record)
@@ -260,7 +276,7 @@ class FakeModelServer:
         keep: bool,
     ) -> bool:
         """Stream the scripted answer (always: this server has no whole-answer mode)."""
-        answer = dialect.answer(record.body)
+        answer = dialect.fill_answer(record.body) if record.fill else dialect.answer(record.body)
         await conn.send_head(200, {**dialect.stream_headers, "Transfer-Encoding": "chunked"}, keep)
         failed = False
         for step in script.steps():

@@ -1,5 +1,5 @@
 """`ollama-lsp`: the language server (stdio by default, `--tcp PORT` for debugging) and its
-terminal client (`ollama-lsp chat`, `ollama-lsp generate`)."""
+terminal client (`ollama-lsp chat`, `ollama-lsp generate`, `ollama-lsp complete`)."""
 
 from __future__ import annotations
 
@@ -65,6 +65,16 @@ def main(argv: list[str] | None = None) -> int:
     generate.add_argument("instruction", help='what to do, e.g. "add input validation"')
     generate.add_argument("--apply", action="store_true", help="write the edit into FILE")
     generate.add_argument("--verbose", action="store_true", help="show the server's log on stderr")
+    complete = commands.add_parser(
+        "complete",
+        parents=[common],
+        help="print the inline completion at a cursor in a file",
+        description="Ask for the as-you-type suggestion at FILE:LINE[:COL] (counted from 1) and "
+        "print it; --model names the completion model (setting `completion.model`). Runs the "
+        "language server as a child process over stdio.",
+    )
+    complete.add_argument("target", metavar="FILE:LINE[:COL]")
+    complete.add_argument("--verbose", action="store_true", help="show the server's log on stderr")
     args = parser.parse_args(argv)
 
     if args.command == "chat":
@@ -75,6 +85,10 @@ def main(argv: list[str] | None = None) -> int:
         from ollama_lsp.terminal.session import run_generate
 
         return run_generate(args, settings_from_flags(args))
+    if args.command == "complete":
+        from ollama_lsp.terminal.session import run_complete
+
+        return run_complete(args, settings_from_flags(args))
     return serve(settings_from_flags(args), tcp_port=args.tcp, log_level=args.log_level)
 
 

@@ -63,6 +63,37 @@ class CodegenSettings:
 
 
 @attrs.frozen
+class CompletionSettings:
+    """As-you-type inline completion (`textDocument/inlineCompletion`)."""
+
+    enabled: bool = True
+    #: A small base code model with fill-in-the-middle (not used by the embedded backend: the
+    #: model is the GGUF file).
+    model: str = "qwen2.5-coder:1.5b-base"
+    #: Wait this long after a keystroke before asking the model: above the 125 ms between keys
+    #: of someone typing 8 characters a second, so a typing burst asks nothing, and short beside
+    #: a model's first token.
+    debounce_ms: float = attrs.field(default=150.0, metadata=at_least(0))
+    #: Longest suggestion, in tokens.
+    max_tokens: int = attrs.field(default=128, metadata=at_least(1))
+    #: Longest generation, counted from the first token (loading the model is not counted).
+    max_time_ms: float = attrs.field(default=3000.0, metadata=at_least(1))
+    #: Lines of code before the cursor's line sent to the model (whole lines: the prompt's
+    #: start stays put while typing, so the model server reuses its processed prompt).
+    prefix_lines: int = attrs.field(default=100, metadata=at_least(0))
+    #: Lines after the cursor's line.
+    suffix_lines: int = attrs.field(default=30, metadata=at_least(0))
+    #: Fill-in-the-middle template for OpenAI-compatible servers: "" (chosen by the model's
+    #: name), a preset (`qwen2.5-coder`, `codellama`, `deepseek-coder`, `starcoder`,
+    #: `codegemma`, `codestral`), `none` (the prefix alone), or a pattern with {prefix} and
+    #: {suffix}.
+    fim_template: str = ""
+    #: Ollama's `keep_alive` for the completion model, so that it and the chat model do not
+    #: evict each other ("" = Ollama's default, 5 minutes).
+    keep_alive: str = "30m"
+
+
+@attrs.frozen
 class LimitSettings:
     max_prompt_chars: int = attrs.field(default=100_000, metadata=at_least(1))
     #: Size of the one shared HTTP connection pool per backend.
@@ -84,6 +115,7 @@ class Settings:
     chat: ChatSettings = ChatSettings()
     limits: LimitSettings = LimitSettings()
     codegen: CodegenSettings = CodegenSettings()
+    completion: CompletionSettings = CompletionSettings()
     embedded: EmbeddedConfig = attrs.field(factory=EmbeddedConfig)
 
     @property

@@ -1,9 +1,9 @@
 """The ollama-lsp language server: its commands and notification handlers, registered.
 
-Each handler is a few lines that delegate: commands live in `commands/` (one module each), the
-shared state in `language_server.py`, and our takeover of pygls' built-in handlers
-(`initialize`, `workspace/executeCommand`, cancellation, `shutdown`, document sync) in
-`lsp_overrides.py`.
+Each handler is a few lines that delegate: commands live in `commands/` (one module each),
+inline completion in `completion.py`, the shared state in `language_server.py`, and our
+takeover of pygls' built-in handlers (`initialize`, `workspace/executeCommand`, cancellation,
+`shutdown`, document sync) in `lsp_overrides.py`.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 from lsprotocol import types as lsp
 
 from .commands import chat, generate_code, models
+from .completion import InlineCompletions
 from .language_server import CommandHandler, OllamaLanguageServer
 from .protocol import Command
 
@@ -39,5 +40,13 @@ def create_server(overrides: dict[str, Any] | None = None) -> OllamaLanguageServ
             ls.apply_settings(params.settings["ollama"])
         else:
             await ls.pull_configuration()
+
+    completions = InlineCompletions(ls)
+
+    @ls.feature(lsp.TEXT_DOCUMENT_INLINE_COMPLETION, lsp.InlineCompletionOptions())
+    async def inline_completion(
+        ls: OllamaLanguageServer, params: lsp.InlineCompletionParams
+    ) -> lsp.InlineCompletionList:
+        return await completions.complete(params)
 
     return ls

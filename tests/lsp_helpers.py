@@ -143,6 +143,26 @@ class OllamaClient(LanguageClient):
         _, outcome = self.send_command(command, argument, **kwargs)
         return await outcome
 
+    def send_completion(
+        self, line: int, character: int, uri: str | None = None, *, invoked: bool = False
+    ) -> tuple[int, Awaitable[Any]]:
+        """Send `textDocument/inlineCompletion` (typing, or `invoked` explicitly); returns its
+        request id and its result (an `InlineCompletionList`)."""
+        request_id = next(self._ids)
+        kind = lsp.InlineCompletionTriggerKind
+        future = self.protocol.send_request(
+            lsp.TEXT_DOCUMENT_INLINE_COMPLETION,
+            lsp.InlineCompletionParams(
+                text_document=lsp.TextDocumentIdentifier(uri=uri or DOCUMENT_URI),
+                position=lsp.Position(line, character),
+                context=lsp.InlineCompletionContext(
+                    trigger_kind=kind.Invoked if invoked else kind.Automatic
+                ),
+            ),
+            msg_id=request_id,
+        )
+        return request_id, asyncio.wrap_future(future)
+
     def cancel(self, request_id: int) -> None:
         self.protocol.notify(lsp.CANCEL_REQUEST, lsp.CancelParams(id=request_id))
 

@@ -10,7 +10,7 @@ from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException
 
 from ollama_lsp.server.protocol import REQUEST_CANCELLED, REQUEST_FAILED, Command
-from tests.lsp_helpers import OllamaClient, StartClient
+from tests.lsp_helpers import OllamaClient, StartClient, open_document
 from tests.real_model import (
     BUSY_CORES,
     IDLE_CORES,
@@ -148,3 +148,13 @@ async def test_a_file_that_is_not_a_model_is_reported(start_client: StartClient,
         lsp.DidChangeConfigurationParams(settings={"ollama": {"embedded": {"modelPath": ""}}})
     )
     assert (await _chat(client, "fixed"))["text"]
+
+
+async def test_inline_completion_from_the_prefix_alone(start_client: StartClient):
+    """SmolLM2 has no fill-in-the-middle tokens: it continues the code before the cursor."""
+    real_model_path()
+    client = await start_client({"backend": "embedded", "completion": {"maxTokens": 16}})
+    open_document(client, "numbers = [1, 2, 3, 4, 5, 6, 7, 8\n")
+    _, outcome = client.send_completion(0, 33, invoked=True)
+    (item,) = (await asyncio.wait_for(outcome, 300)).items
+    assert item.insert_text.strip()

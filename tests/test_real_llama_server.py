@@ -9,7 +9,7 @@ import pytest
 from pygls.exceptions import JsonRpcException
 
 from ollama_lsp.server.protocol import REQUEST_CANCELLED, Command
-from tests.lsp_helpers import OllamaClient, StartClient, wait_until
+from tests.lsp_helpers import OllamaClient, StartClient, open_document, wait_until
 from tests.real_model import (
     BUSY_CORES,
     IDLE_CORES,
@@ -74,3 +74,20 @@ async def test_two_chats_at_once(start_client: StartClient, llama_server: LlamaS
         assert client.wire.text(token) == result["text"] != ""
         client.wire.assert_nothing_after_response(request_id, token)
     assert results[0]["conversationId"] != results[1]["conversationId"]
+
+
+async def test_inline_completion_over_v1_completions(
+    start_client: StartClient, llama_server: LlamaServer
+):
+    """SmolLM2 has no fill-in-the-middle: `fimTemplate: none` sends the prefix alone."""
+    client = await start_client(
+        {
+            "backend": "openai",
+            "baseUrl": llama_server.base_url,
+            "completion": {"model": "smollm2", "fimTemplate": "none", "maxTokens": 16},
+        }
+    )
+    open_document(client, "numbers = [1, 2, 3, 4, 5, 6, 7, 8\n")
+    _, outcome = client.send_completion(0, 33, invoked=True)
+    (item,) = (await asyncio.wait_for(outcome, 120)).items
+    assert item.insert_text.strip()

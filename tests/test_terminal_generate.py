@@ -1,4 +1,5 @@
-"""`ollama-lsp generate`: stages and streamed code in the terminal, `--apply` edits the file."""
+"""`ollama-lsp generate`: stages and streamed code in the terminal, `--apply` edits the file;
+`ollama-lsp complete`: the inline suggestion at a cursor."""
 
 from __future__ import annotations
 
@@ -82,3 +83,17 @@ async def test_a_stage_cut_short_is_noted(fake: FakeModelServer, tmp_path: Path)
     _, stderr = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 0
     assert "[note: The plan reached its budget of 256 tokens and was cut there.]" in stderr.decode()
+
+
+async def test_complete_prints_the_suggestion_at_a_cursor(fake: FakeModelServer, tmp_path: Path):
+    """`ollama-lsp complete FILE:LINE:COL` (`--model` is the completion model here)."""
+    fake.script(Script(chunks=["s.strip()", "\n", "    more"]))
+    (tmp_path / "m.py").write_text(SOURCE)
+    process = await spawn_cli("complete", "m.py:2:12", base_url=fake.base_url, cwd=tmp_path)
+    stdout, stderr = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0, stderr.decode()
+    assert stdout.decode() == "s.strip()\n"
+    (request,) = fake.requests
+    assert request.fill and request.body["model"] == "test-model"
+    assert request.body["prompt"] == "def parse(s):\n    return "
+    assert request.body["suffix"] == SOURCE.removeprefix("def parse(s):\n    return ")

@@ -9,11 +9,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import httpx2
 
-from .base import BackendConfig, BackendError, ChatRequest, ModelBackend, ModelInfo, StreamEvent
+from .base import (
+    BackendConfig,
+    BackendError,
+    ChatRequest,
+    FillRequest,
+    ModelBackend,
+    ModelInfo,
+    StreamEvent,
+)
 from .embedded import EmbeddedBackend, unavailable_reason
 from .ollama import OllamaBackend
 
@@ -62,9 +70,17 @@ class AutoBackend:
             f"otherwise. The embedded model (no server needed) cannot run either: {reason}",
         )
 
-    async def stream_chat(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+    def stream_chat(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+        return self._chosen_stream(lambda backend: backend.stream_chat(request))
+
+    def stream_fill(self, request: FillRequest) -> AsyncIterator[StreamEvent]:
+        return self._chosen_stream(lambda backend: backend.stream_fill(request))
+
+    async def _chosen_stream(
+        self, start: Callable[[ModelBackend], AsyncIterator[StreamEvent]]
+    ) -> AsyncIterator[StreamEvent]:
         backend = await self.chosen()
-        async with contextlib.aclosing(backend.stream_chat(request)) as events:  # type: ignore[type-var]
+        async with contextlib.aclosing(start(backend)) as events:  # type: ignore[type-var]
             async for event in events:
                 yield event
 

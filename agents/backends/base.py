@@ -26,6 +26,7 @@ ErrorKind = Literal[
     "notAModelServer",
     "unauthorized",
     "backendError",
+    "fimUnsupported",
 ]
 
 
@@ -42,6 +43,21 @@ class ChatRequest:
     #: Generation options in the protocol's camelCase (`temperature`, `numCtx`, `topP`, ...);
     #: each backend maps them to its own names.
     options: dict[str, Any] = attrs.field(factory=dict)
+
+
+@attrs.frozen
+class FillRequest:
+    """Fill in the middle: generate what goes between `prefix` and `suffix` (code completion)."""
+
+    model: str
+    prefix: str
+    suffix: str
+    max_tokens: int
+    #: `completion.fimTemplate`: a preset name, a pattern with {prefix} and {suffix}, `none`,
+    #: or "" (chosen by the model's name) — for servers that take a raw prompt.
+    fim_template: str = ""
+    #: Ollama's `keep_alive` for the model ("" = the server's default).
+    keep_alive: str = ""
 
 
 @attrs.frozen
@@ -151,6 +167,14 @@ class ModelBackend(Protocol):
         """Deltas as the model produces them, then exactly one `Finish`.
 
         Raises `BackendError` for every failure of the model server.
+        """
+        ...
+
+    def stream_fill(self, request: FillRequest) -> AsyncIterator[StreamEvent]:
+        """The middle's content deltas as the model produces them, then one `Finish`.
+
+        A model that cannot fill in the middle raises `BackendError("fimUnsupported")`; with
+        an empty suffix it completes the prefix. Closing the stream closes the model's.
         """
         ...
 

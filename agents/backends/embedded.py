@@ -26,6 +26,7 @@ from .base import (
     ContextOverflowError,
     Delta,
     EmbeddedConfig,
+    FillRequest,
     Finish,
     ModelInfo,
     StreamEvent,
@@ -131,7 +132,34 @@ class EmbeddedBackend:
             llama.chat_format = "chat_template.default"  # the template stored in the GGUF
         return llama
 
-    async def stream_chat(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+    def stream_chat(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+        def chunks(llama: Any) -> Iterator[Any]:
+            return llama.create_chat_completion(  # type: ignore[no-any-return]
+                messages=[{"role": m.role, "content": m.content} for m in request.messages],
+                stream=True,
+                **llama_options(request.options),
+            )
+
+        return self._stream(chunks, lambda choice: choice["delta"].get("content"))
+
+    def stream_fill(self, request: FillRequest) -> AsyncIterator[StreamEvent]:
+        """With the GGUF's FIM tokens when it has them (llama-cpp-python's own `suffix` does
+        not use them), else the prefix alone."""
+
+        def chunks(llama: Any) -> Iterator[Any]:
+            return llama.create_completion(  # type: ignore[no-any-return]
+                prompt=fill_prompt(llama, request.prefix, request.suffix),
+                max_tokens=request.max_tokens,
+                temperature=0,
+                stream=True,
+            )
+
+        return self._stream(chunks, lambda choice: choice.get("text"))
+
+    async def _stream(
+        self, start: Callable[[Any], Iterator[Any]], text_of: Callable[[Any], Any]
+    ) -> AsyncIterator[StreamEvent]:
+        """The chunks `start(llama)` yields, `text_of` their first choice, as events."""
         async with self._turn:
             llama = await self._engine()
             loop = asyncio.get_running_loop()
@@ -143,7 +171,7 @@ class EmbeddedBackend:
                     loop.call_soon_threadsafe(events.put_nowait, event)
 
             worker = loop.run_in_executor(
-                self._executor, self._generate, llama, request, stop, emit
+                self._executor, self._generate, start(llama), text_of, stop, emit
             )
             try:
                 while True:
@@ -159,8 +187,8 @@ class EmbeddedBackend:
 
     def _generate(
         self,
-        llama: Any,
-        request: ChatRequest,
+        chunks: Iterator[Any],
+        text_of: Callable[[Any], Any],
         stop: threading.Event,
         emit: Callable[[StreamEvent | BackendError], None],
     ) -> None:
@@ -168,18 +196,13 @@ class EmbeddedBackend:
         completion_tokens = 0
         finish_reason = None
         try:
-            chunks: Iterator[Any] = llama.create_chat_completion(
-                messages=[{"role": m.role, "content": m.content} for m in request.messages],
-                stream=True,
-                **llama_options(request.options),
-            )
             try:
                 for chunk in chunks:
                     if stop.is_set():
                         log.info("Generation stopped after %d tokens", completion_tokens)
                         return
                     choice = chunk["choices"][0]
-                    text = choice["delta"].get("content")
+                    text = text_of(choice)
                     if text:
                         completion_tokens += 1
                         emit(Delta("content", text))
@@ -211,6 +234,42 @@ class EmbeddedBackend:
             if llama is not None:
                 await asyncio.get_running_loop().run_in_executor(self._executor, llama.close)
         self._executor.shutdown(wait=False)
+
+
+#: GGUF metadata keys of the fill-in-the-middle tokens: llama.cpp's current names, then older.
+_FIM_TOKEN_KEYS = (
+    ("tokenizer.ggml.fim_pre_token_id", "tokenizer.ggml.fim_suf_token_id",
+     "tokenizer.ggml.fim_mid_token_id"),
+    ("tokenizer.ggml.prefix_token_id", "tokenizer.ggml.suffix_token_id",
+     "tokenizer.ggml.middle_token_id"),
+)  # fmt: skip
+
+
+def fim_tokens(metadata: dict[str, str]) -> tuple[int, int, int] | None:
+    """The model's (prefix, suffix, middle) token ids, or None if it cannot fill in the middle."""
+    for keys in _FIM_TOKEN_KEYS:
+        if all(key in metadata for key in keys):
+            pre, suf, mid = (int(metadata[key]) for key in keys)
+            return pre, suf, mid
+    return None
+
+
+def fill_prompt(llama: Any, prefix: str, suffix: str) -> str | list[int]:
+    """The prompt of a fill: prefix, suffix and middle tokens around the code (run on the
+    worker thread: tokenizing takes the engine)."""
+    tokens = fim_tokens(llama.metadata)
+    if tokens is None:
+        return prefix
+    pre, suf, mid = tokens
+    bos: list[int] = llama.tokenize(b"", add_bos=True)
+    return [
+        *bos,
+        pre,
+        *llama.tokenize(prefix.encode(), add_bos=False),
+        suf,
+        *llama.tokenize(suffix.encode(), add_bos=False),
+        mid,
+    ]
 
 
 def _failure(exc: Exception) -> BackendError:

@@ -17,7 +17,16 @@ from typing import Any, Protocol
 
 import httpx2
 
-from .base import BackendConfig, BackendError, ChatRequest, Delta, Finish, ModelInfo, StreamEvent
+from .base import (
+    BackendConfig,
+    BackendError,
+    ChatRequest,
+    Delta,
+    FillRequest,
+    Finish,
+    ModelInfo,
+    StreamEvent,
+)
 from .lines import LineTooLong, ProgressDeadline, read_lines
 
 #: How long to wait for the end of the body once the answer is complete (so the connection
@@ -89,8 +98,10 @@ class HTTPBackend(ABC):
     wrong_server_hint: str
     #: The media types of the stream and of the errors.
     accept: str
-    #: The paths of the chat stream and of the model list, under `api_base`.
+    #: The paths of the chat stream, of the fill-in-the-middle stream and of the model list,
+    #: under `api_base`.
     chat_path: str
+    fill_path: str
     models_path: str
 
     def __init__(self, config: BackendConfig) -> None:
@@ -132,8 +143,14 @@ class HTTPBackend(ABC):
         options under this API's names, and whatever else the API wants."""
 
     @abstractmethod
+    def _fill_body(self, request: FillRequest) -> dict[str, Any]:
+        """The whole request body of a fill-in-the-middle stream (`BackendError` if this model
+        cannot fill in the middle)."""
+
+    @abstractmethod
     def _parser(self) -> AnswerParser:
-        """A parser for one answer."""
+        """A parser for one answer (a chat's or a fill's: their streams differ only in the
+        field that carries the text)."""
 
     @abstractmethod
     def _models(self, listing: Any) -> list[ModelInfo]:
@@ -209,10 +226,19 @@ class HTTPBackend(ABC):
 
     # --- chat ------------------------------------------------------------------------------
 
-    async def stream_chat(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+    def stream_chat(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+        return self._stream(self.chat_path, self._body(request), request.model)
+
+    def stream_fill(self, request: FillRequest) -> AsyncIterator[StreamEvent]:
+        return self._stream(self.fill_path, self._fill_body(request), request.model)
+
+    async def _stream(
+        self, path: str, body: dict[str, Any], model: str
+    ) -> AsyncIterator[StreamEvent]:
+        """POST `body` to `path` and read the answer's stream in this dialect."""
         deadline = ProgressDeadline(self.config.timeouts, self.silent_server)
         async with contextlib.AsyncExitStack() as stack:
-            response = await self._open_stream(stack, request, deadline)
+            response = await self._open_stream(stack, path, body, model, deadline)
             lines = read_lines(response.aiter_text(), deadline)
             stack.push_async_callback(lines.aclose)
             parser = self._parser()
@@ -269,7 +295,12 @@ class HTTPBackend(ABC):
         }
 
     async def _open_stream(
-        self, stack: contextlib.AsyncExitStack, request: ChatRequest, deadline: ProgressDeadline
+        self,
+        stack: contextlib.AsyncExitStack,
+        path: str,
+        body: dict[str, Any],
+        model: str,
+        deadline: ProgressDeadline,
     ) -> httpx2.Response:
         """The answer's response, its headers in and its status 200.
 
@@ -287,15 +318,12 @@ class HTTPBackend(ABC):
 
                 response = await stack.enter_async_context(
                     self._client.stream(
-                        "POST",
-                        self.api_base + self.chat_path,
-                        json=self._body(request),
-                        extensions={"trace": sent},
+                        "POST", self.api_base + path, json=body, extensions={"trace": sent}
                     )
                 )
                 if response.status_code != 200:
                     raise self._status_error(
-                        response.status_code, await _error_body(response), request.model
+                        response.status_code, await _error_body(response), model
                     )
         except TimeoutError:
             raise deadline.expired() from None

@@ -1,4 +1,5 @@
-"""Ollama's native API: `POST /api/chat` (NDJSON stream) and `GET /api/tags`."""
+"""Ollama's native API: `POST /api/chat` and `POST /api/generate` (NDJSON streams) and
+`GET /api/tags`."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 import attrs
 
-from .base import BackendError, ChatRequest, Delta, Finish, ModelInfo
+from .base import BackendError, ChatRequest, Delta, FillRequest, Finish, ModelInfo
 from .http import HTTPBackend, NotAnAnswer, ReportedError, error_message, int_or_none
 
 log = logging.getLogger(__name__)
@@ -41,17 +42,42 @@ class OllamaBackend(HTTPBackend):
     wrong_server_hint = "is `ollama.baseUrl` really an Ollama server?"
     accept = "application/x-ndjson, application/json"
     chat_path = "/api/chat"
+    fill_path = "/api/generate"
     models_path = "/api/tags"
 
     def _extra_body(self, request: ChatRequest) -> dict[str, Any]:
         options = ollama_options(request.options)
         return {"options": options} if options else {}
 
+    def _fill_body(self, request: FillRequest) -> dict[str, Any]:
+        """Ollama wraps prefix and suffix in the model's own FIM template; without a suffix
+        the prefix goes raw (no chat template), so any model continues it."""
+        body: dict[str, Any] = {
+            "model": request.model,
+            "prompt": request.prefix,
+            "stream": True,
+            "options": {"num_predict": request.max_tokens, "temperature": 0},
+        }
+        if request.suffix:
+            body["suffix"] = request.suffix
+        else:
+            body["raw"] = True
+        if request.keep_alive:
+            body["keep_alive"] = request.keep_alive
+        return body
+
     def _parser(self) -> _NDJSONAnswer:
         return _NDJSONAnswer()
 
     def _status_error(self, status: int, body: bytes, model: str | None) -> BackendError:
         text = self._detail(body)
+        if status == 400 and model is not None and "does not support insert" in text:
+            return BackendError(
+                "fimUnsupported",
+                f"Model '{model}' cannot fill in the middle (Ollama: {text}). Choose a code "
+                "model with fill-in-the-middle for `ollama.completion.model`, e.g. "
+                "`ollama pull qwen2.5-coder:1.5b-base`.",
+            )
         if status == 404 and model is not None and ("model" in text.lower() or model in text):
             return BackendError(
                 "modelNotFound", f"Model '{model}' is not installed: run `ollama pull {model}`"
@@ -85,7 +111,8 @@ class OllamaBackend(HTTPBackend):
 
 @attrs.define
 class _NDJSONAnswer:
-    """An answer as Ollama streams it: one JSON object per line, the last with `done`."""
+    """An answer as Ollama streams it: one JSON object per line (the text in `message` for a
+    chat, in `response` for a generation), the last with `done`."""
 
     complete: bool = False
     _finish: Finish | None = None
@@ -119,6 +146,9 @@ class _NDJSONAnswer:
                 text = message.get(kind)
                 if isinstance(text, str) and text:
                     deltas.append(Delta(kind, text))
+        response = data.get("response")  # /api/generate
+        if isinstance(response, str) and response:
+            deltas.append(Delta("content", response))
         if data.get("done"):
             self.complete = True
             self._finish = Finish(

@@ -1,7 +1,8 @@
 """OpenAI-compatible servers (llama.cpp, vLLM, LM Studio, Ollama's /v1, ...).
 
-`POST {base}/chat/completions` with `stream: true` (Server-Sent Events) and `GET {base}/models`,
-where base is `baseUrl` with `/v1` appended unless it already ends with it.
+`POST {base}/chat/completions` and `POST {base}/completions` (fill in the middle, the prompt built
+from a FIM template) with `stream: true` (Server-Sent Events) and `GET {base}/models`, where base
+is `baseUrl` with `/v1` appended unless it already ends with it.
 """
 
 from __future__ import annotations
@@ -13,7 +14,17 @@ from typing import Any
 
 import attrs
 
-from .base import BackendConfig, BackendError, ChatRequest, Delta, Finish, ModelInfo, rename_options
+from ..fim import UnknownTemplate, template_for
+from .base import (
+    BackendConfig,
+    BackendError,
+    ChatRequest,
+    Delta,
+    FillRequest,
+    Finish,
+    ModelInfo,
+    rename_options,
+)
 from .http import HTTPBackend, NotAnAnswer, ReportedError, error_message, error_text, int_or_none
 from .lines import MAX_LINE_CHARS, LineTooLong
 
@@ -53,6 +64,7 @@ class OpenAIBackend(HTTPBackend):
     wrong_server_hint = "does `ollama.baseUrl` point at an OpenAI-compatible server?"
     accept = "text/event-stream, application/json"
     chat_path = "/chat/completions"
+    fill_path = "/completions"
     models_path = "/models"
 
     def __init__(self, config: BackendConfig) -> None:
@@ -61,6 +73,23 @@ class OpenAIBackend(HTTPBackend):
 
     def _extra_body(self, request: ChatRequest) -> dict[str, Any]:
         return {"stream_options": {"include_usage": True}, **openai_options(request.options)}
+
+    def _fill_body(self, request: FillRequest) -> dict[str, Any]:
+        try:
+            template = template_for(request.model, request.fim_template)
+        except UnknownTemplate as error:
+            raise BackendError("fimUnsupported", str(error)) from None
+        body: dict[str, Any] = {
+            "model": request.model,
+            "prompt": template.prompt(request.prefix, request.suffix),
+            "max_tokens": request.max_tokens,
+            "temperature": 0,
+            "stream": True,
+            "stream_options": {"include_usage": True},
+        }
+        if template.stop:
+            body["stop"] = list(template.stop[:4])  # OpenAI's API takes four at most
+        return body
 
     def _parser(self) -> _StreamState:
         return _StreamState()
@@ -99,8 +128,9 @@ class OpenAIBackend(HTTPBackend):
 
 @attrs.define
 class _StreamState:
-    """An answer as Server-Sent Events: each event's data a JSON chunk, then `[DONE]`; or, from
-    a server that does not stream, one JSON body (a whole answer, or an error)."""
+    """An answer as Server-Sent Events: each event's data a JSON chunk (the text in
+    `choices[0].delta` for a chat, in `choices[0].text` for a completion), then `[DONE]`; or,
+    from a server that does not stream, one JSON body (a whole answer, or an error)."""
 
     finish_reason: str | None = None
     prompt_tokens: int | None = None
@@ -183,6 +213,9 @@ class _StreamState:
         for choice in data.get("choices") or []:
             if not isinstance(choice, dict) or choice.get("index", 0) != 0:
                 continue
+            text = choice.get("text")  # /completions
+            if isinstance(text, str) and text:
+                deltas.append(Delta("content", text))
             # A stream's chunk has a `delta`, a whole answer a `message`.
             delta = choice.get("delta") or choice.get("message") or {}
             if isinstance(delta, dict):

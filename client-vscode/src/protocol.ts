@@ -219,7 +219,7 @@ export const REQUEST_FAILED = -32803;
 /**
  * `data.kind` of a RequestFailed error; `noCode`: `ollama.generateCode` found no code in the model's answer.
  */
-export type FailureKind = "unreachable" | "modelNotFound" | "streamError" | "streamDropped" | "timeout" | "poolTimeout" | "notAModelServer" | "unauthorized" | "backendError" | "noCode";
+export type FailureKind = "unreachable" | "modelNotFound" | "streamError" | "streamDropped" | "timeout" | "poolTimeout" | "notAModelServer" | "unauthorized" | "backendError" | "fimUnsupported" | "noCode";
 
 export interface InvalidParamsData {
   /**
