@@ -45,6 +45,16 @@ def assert_no_noise(peer: RawPeer, stderr: str) -> None:
     assert not any("Traceback" in m or "Error in server" in m for m in shown), shown
 
 
+async def shut_down_cleanly(process: asyncio.subprocess.Process, peer: RawPeer) -> None:
+    """The session still works: shutdown is answered, exit ends it with 0, nothing was noisy."""
+    shutdown = peer.request("shutdown")
+    assert await peer.response() == {"jsonrpc": "2.0", "id": shutdown, "result": None}
+    peer.notify("exit")
+    status, stderr = await ended(process)
+    assert status == 0
+    assert_no_noise(peer, stderr)
+
+
 def body(message: dict[str, Any]) -> bytes:
     return json.dumps(message).encode()
 
@@ -86,12 +96,7 @@ async def test_a_malformed_message_is_answered_once_and_the_session_goes_on(
     answer = await peer.response()
     assert answer["id"] == answered_id
     assert answer["error"]["code"] == code, answer
-    shutdown = peer.request("shutdown")
-    assert await peer.response() == {"jsonrpc": "2.0", "id": shutdown, "result": None}
-    peer.notify("exit")
-    status, stderr = await ended(process)
-    assert status == 0
-    assert_no_noise(peer, stderr)
+    await shut_down_cleanly(process, peer)
 
 
 async def test_requests_after_shutdown_are_refused_and_notifications_ignored(
@@ -140,12 +145,7 @@ async def test_a_message_over_the_size_limit_is_skipped_without_holding_it(
     assert "too large" in answer["error"]["message"]
     held_mb = peak_rss_mb(process.pid) - peak_before
     assert held_mb < MAX_BODY_BYTES / 2**20 / 4, f"the server held the message: +{held_mb} MB"
-    shutdown = peer.request("shutdown")
-    assert await peer.response() == {"jsonrpc": "2.0", "id": shutdown, "result": None}
-    peer.notify("exit")
-    status, stderr = await ended(process)
-    assert status == 0
-    assert_no_noise(peer, stderr)
+    await shut_down_cleanly(process, peer)
 
 
 def peak_rss_mb(pid: int) -> float:
