@@ -1,19 +1,16 @@
 // "Ollama: Toggle Inline Completion" and its status bar item, which shows the state and runs it.
 import * as vscode from "vscode";
-import { COMPLETION_ENABLED_KEY, TOGGLE_COMMAND, toggleLook, toggleScope } from "./toggleState";
+import { updateSetting } from "../configuration";
+import { COMPLETION_ENABLED_KEY, TOGGLE_COMMAND, toggleLook } from "./toggleState";
 
 // Read without a resource, as the settings sent to the server are.
-function settings(): vscode.WorkspaceConfiguration {
-  return vscode.workspace.getConfiguration("ollama");
+function isEnabled(): boolean {
+  return vscode.workspace.getConfiguration("ollama").get<boolean>(COMPLETION_ENABLED_KEY) ?? true;
 }
 
 /** Flip `ollama.completion.enabled`; the server gets the change with the other settings. */
 export async function toggleInlineCompletion(): Promise<void> {
-  const config = settings();
-  const enabled = config.get<boolean>(COMPLETION_ENABLED_KEY) ?? true;
-  const scope = toggleScope(config.inspect(COMPLETION_ENABLED_KEY));
-  const target = scope === "workspace" ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
-  await config.update(COMPLETION_ENABLED_KEY, !enabled, target);
+  await updateSetting(COMPLETION_ENABLED_KEY, !isEnabled());
 }
 
 export class CompletionStatusBar implements vscode.Disposable {
@@ -32,7 +29,7 @@ export class CompletionStatusBar implements vscode.Disposable {
   }
 
   private render(): void {
-    const look = toggleLook(settings().get<boolean>(COMPLETION_ENABLED_KEY) ?? true);
+    const look = toggleLook(isEnabled());
     this.item.text = look.text;
     this.item.tooltip = look.tooltip;
   }

@@ -1,4 +1,4 @@
-// What the inline completion toggle shows and where it writes (no VS Code API: unit-tested).
+// What the inline completion toggle shows (no VS Code API: unit-tested).
 
 export const COMPLETION_ENABLED_KEY = "completion.enabled";
 export const TOGGLE_COMMAND = "ollamaLsp.toggleInlineCompletion";
@@ -19,15 +19,4 @@ export function toggleLook(enabled: boolean): ToggleLook {
         text: "$(circle-slash) Completion: off",
         tooltip: "Ollama inline completion is off.\nClick to turn it on.",
       };
-}
-
-/** The values of the setting by scope, as `WorkspaceConfiguration.inspect` reports them. */
-export interface SettingValues {
-  workspaceValue?: unknown;
-}
-
-/** Where a toggle writes: the workspace's settings when they set the value (a change in the
- * user's settings would be overridden there and do nothing), else the user's settings. */
-export function toggleScope(values: SettingValues | undefined): "workspace" | "global" {
-  return values?.workspaceValue !== undefined ? "workspace" : "global";
 }

@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { COMPLETION_ENABLED_KEY, TOGGLE_COMMAND, toggleLook, toggleScope } from "../../../src/completion/toggleState";
+import { COMPLETION_ENABLED_KEY, TOGGLE_COMMAND, toggleLook } from "../../../src/completion/toggleState";
 import packageJson from "../../../package.json";
 
 test("the status bar says on or off in words, and what a click does", () => {
@@ -10,13 +10,6 @@ test("the status bar says on or off in words, and what a click does", () => {
   expect(on.tooltip).toContain("Tab accepts");
   expect(on.tooltip).toContain("Click to turn it off");
   expect(off.tooltip).toContain("Click to turn it on");
-});
-
-test("a toggle writes where the value is set, so that it takes effect", () => {
-  expect(toggleScope({ workspaceValue: false })).toBe("workspace");
-  expect(toggleScope({ workspaceValue: true })).toBe("workspace");
-  expect(toggleScope({})).toBe("global");
-  expect(toggleScope(undefined)).toBe("global");
 });
 
 test("the toggled setting and the command are contributed", () => {
