@@ -2,11 +2,11 @@
 // the suggestion shows as ghost text and Tab inserts it; typing on cancels the model request in
 // flight (the model server sees the connection close) and leaves no stale suggestion behind;
 // the status bar item turns it off and on.
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { artifactsDir, editorText, FakeModelServer, openFile, openWorkbench, repoRoot, runCommand, type Workbench } from "./environment";
+import { artifactsDir, editorText, expectSaved, FakeModelServer, goToLine, ollamaSettings, openFile, openWorkbench, runCommand, type Workbench } from "./environment";
 
 const SUM_PY = "def total(items):\n    \n";
 const TYPED_PY = "import math\n\n";
@@ -28,20 +28,10 @@ async function shownSuggestion(page: Page): Promise<string> {
   return (await ghostText(page).allTextContents()).join("").replace(/\u00a0/g, " ");
 }
 
-/** Save, and expect the file to hold exactly `expected`. */
-async function expectSaved(page: Page, file: string, expected: string): Promise<void> {
-  await runCommand(page, "File: Save");
-  await expect.poll(() => readFileSync(join(workbench.workspace, file), "utf8"), { timeout: 10_000 }).toBe(expected);
-}
-
 /** Open `file` and put the cursor at the end of its line `line` (1-based). */
 async function cursorAtEndOf(page: Page, file: string, line: number): Promise<void> {
   await openFile(page, file);
-  await page.keyboard.press("Control+G");
-  const input = page.locator(".quick-input-widget input");
-  await input.waitFor();
-  await input.fill(`:${line}`);
-  await input.press("Enter");
+  await goToLine(page, line);
   await page.keyboard.press("End");
 }
 
@@ -71,10 +61,7 @@ beforeAll(async () => {
   ]);
   workbench = await openWorkbench(
     {
-      "ollama.server.path": join(repoRoot, ".venv/bin/ollama-lsp"),
-      "ollama.backend": "ollama",
-      "ollama.baseUrl": model.baseUrl,
-      "ollama.model": "test-model",
+      ...ollamaSettings(model),
       // One the fake model server has (it answers 404 for the default base model).
       "ollama.completion.model": "qwen2.5-coder:1.5b",
       "files.eol": "\n",
@@ -102,7 +89,7 @@ describe("inline completion", () => {
     await page.screenshot({ path: join(artifactsDir, "ghost-text.png") });
     await page.keyboard.press("Tab");
     await expect.poll(() => ghostText(page).count()).toBe(0);
-    await expectSaved(page, "sum.py", "def total(items):\n    result = sum(items)\n");
+    await expectSaved(workbench, "sum.py", "def total(items):\n    result = sum(items)\n");
   });
 
   test("typing on cancels the model request in flight and leaves no stale suggestion", async () => {
@@ -121,7 +108,7 @@ describe("inline completion", () => {
     }
     await page.keyboard.press("Escape");
     await expect.poll(() => ghostText(page).count()).toBe(0);
-    await expectSaved(page, "typed.py", "import math\n\nvalue = compute_");
+    await expectSaved(workbench, "typed.py", "import math\n\nvalue = compute_");
   });
 
   test("the status bar item turns inline completion off and on", async () => {
