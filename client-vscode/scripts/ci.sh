@@ -48,3 +48,4 @@ bash scripts/setup-code-server.sh
 echo "==> extension end-to-end tests (code-server, Chromium, ollama-lsp, fake model server)" >&2
 npm run --silent test:e2e
 echo "screenshot of the chat mid-stream: $here/.e2e/artifacts/chat-mid-stream.png" >&2
+echo "screenshot of ghost text (inline completion): $here/.e2e/artifacts/ghost-text.png" >&2

@@ -1,7 +1,10 @@
-// Entry point: the language server, the status bar, the chat views and inline generation.
+// Entry point: the language server, the status bar, the chat views, inline generation and the
+// inline completion toggle (the language client asks the server for ghost text by itself).
 import * as vscode from "vscode";
 import { CHAT_VIEW_ID, ChatViews } from "./chat/chatView";
 import { InlineGenerator } from "./codegen/inlineGeneration";
+import { CompletionStatusBar, toggleInlineCompletion } from "./completion/completionToggle";
+import { TOGGLE_COMMAND } from "./completion/toggleState";
 import { EditorTracker } from "./editorTracker";
 import { OllamaLanguageServer } from "./languageServer";
 import { ModelCatalog } from "./modelCatalog";
@@ -26,6 +29,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     chats,
     generator,
     new ModelStatusBar(models),
+    new CompletionStatusBar(),
     vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, chats, { webviewOptions: { retainContextWhenHidden: true } }),
     vscode.commands.registerCommand("ollamaLsp.openChat", () => vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`)),
     vscode.commands.registerCommand("ollamaLsp.openChatInEditor", () => chats.openInEditor()),
@@ -33,6 +37,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand("ollamaLsp.generateCode", () => generator.run(vscode.window.activeTextEditor)),
     vscode.commands.registerCommand("ollamaLsp.stopGeneration", () => generator.stop() || chats.stopAll()),
     vscode.commands.registerCommand("ollamaLsp.pickModel", () => models.pick()),
+    vscode.commands.registerCommand(TOGGLE_COMMAND, toggleInlineCompletion),
     vscode.commands.registerCommand("ollamaLsp.restartServer", () => server.restart()),
     vscode.commands.registerCommand("ollamaLsp.showLog", () => output.show()),
     server.onDidChangeState(() => void models.refresh()),

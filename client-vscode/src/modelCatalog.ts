@@ -1,6 +1,7 @@
 // The models the server offers, the configured one, and whether the model server answers.
 import * as vscode from "vscode";
 import type { ModelList } from "../shared/messages";
+import { updateSetting } from "./configuration";
 import { describeError, failureKind } from "./errors";
 import type { OllamaLanguageServer } from "./languageServer";
 import { Command, type ListModelsResult } from "./protocol";
@@ -64,10 +65,7 @@ export class ModelCatalog implements vscode.Disposable {
       placeHolder: this.healthState.state === "ok" ? "Pick the model to use" : this.healthState.message,
     });
     if (!picked) return;
-    const config = vscode.workspace.getConfiguration("ollama");
-    const inspected = config.inspect<string>("model");
-    const target = inspected?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
-    await config.update("model", picked.label, target);
+    await updateSetting("model", picked.label);
   }
 
   /** The configured model changed (settings). */

@@ -51,3 +51,9 @@ export function toServerSettings(read: SettingsReader): Record<string, unknown> 
   }
   return settings;
 }
+
+/** Where a change to a setting is written: the workspace's settings when they set it (a change
+ * in the user's settings would be overridden there and do nothing), else the user's settings. */
+export function scopeToWrite(values: { workspaceValue?: unknown } | undefined): "workspace" | "global" {
+  return values?.workspaceValue !== undefined ? "workspace" : "global";
+}

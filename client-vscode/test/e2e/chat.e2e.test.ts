@@ -4,7 +4,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { FrameLocator } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { artifactsDir, chatFrame, editorText, FakeModelServer, openFile, openWorkbench, repoRoot, runCommand, words, type Workbench } from "./environment";
+import { artifactsDir, chatFrame, editorText, FakeModelServer, ollamaSettings, openFile, openWorkbench, runCommand, words, type Workbench } from "./environment";
 
 const STREAMED_ANSWER =
   "Streaming works one word at a time so the panel grows while the model is still writing " +
@@ -49,12 +49,7 @@ beforeAll(async () => {
     { match: "CODE please", chunks: ["Here:\n\n```python\n", "print('inserted')\n", "```\n"] },
   ]);
   workbench = await openWorkbench(
-    {
-      "ollama.server.path": join(repoRoot, ".venv/bin/ollama-lsp"),
-      "ollama.backend": "ollama",
-      "ollama.baseUrl": model.baseUrl,
-      "ollama.model": "test-model",
-    },
+    ollamaSettings(model),
     { "main.py": MAIN_PY },
   );
   await runCommand(workbench.page, "Ollama: Open Chat");

@@ -1,11 +1,11 @@
 // Inline generation in a real VS Code: the code streams into the editor as a preview while the
 // progress notification shows the stage, is applied as one undo step, and cancelling restores
 // the document exactly.
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { artifactsDir, editorText, FakeModelServer, openFile, openWorkbench, repoRoot, runCommand, type ScriptEntry, type Workbench } from "./environment";
+import { artifactsDir, editorText, expectSaved, FakeModelServer, goToLine, ollamaSettings, openFile, openWorkbench, runCommand, type ScriptEntry, type Workbench } from "./environment";
 
 const ORIGINAL = "import os\n\n\ndef main():\n    pass\n";
 const GREET = 'def greet(name):\n    """Say hello."""\n    message = f"Hello, {name}!"\n    print(message)\n    return message\n';
@@ -27,13 +27,6 @@ function stages(instruction: string, code: string, delayS: number): ScriptEntry[
 let model: FakeModelServer;
 let workbench: Workbench;
 
-/** Save, and expect the file to hold exactly `expected` (the document's own text, byte for
- * byte: what the editor displays may lag a frame behind). */
-async function expectSaved(page: Page, expected: string): Promise<void> {
-  await runCommand(page, "File: Save");
-  await expect.poll(() => readFileSync(join(workbench.workspace, "main.py"), "utf8"), { timeout: 10_000 }).toBe(expected);
-}
-
 async function generate(page: Page, instruction: string): Promise<void> {
   await runCommand(page, "Ollama: Generate Code…");
   const input = page.locator(".quick-input-widget input");
@@ -44,28 +37,16 @@ async function generate(page: Page, instruction: string): Promise<void> {
 
 /** Select `count` whole lines from line `first` on (with their line breaks). */
 async function selectLines(page: Page, first: number, count: number): Promise<void> {
-  await placeCursorAtLine(page, first);
+  await goToLine(page, first);
   for (let i = 0; i < count; i++) await page.keyboard.press("Control+L");
   await page.locator(".statusbar-item", { hasText: /Ln \d+, Col \d+ \(\d+ selected\)/ }).waitFor();
-}
-
-async function placeCursorAtLine(page: Page, line: number): Promise<void> {
-  await page.keyboard.press("Escape");
-  await page.keyboard.press("Control+G");
-  const input = page.locator(".quick-input-widget input");
-  await input.waitFor();
-  await input.fill(`:${line}`);
-  await input.press("Enter");
 }
 
 beforeAll(async () => {
   model = await FakeModelServer.start([...stages("E2E-APPLY", GREET, 0.15), ...stages("E2E-CANCEL", SLOW_CODE, 0.1), ...stages("E2E-REPLACE", MAIN_REWRITTEN, 0.1), ...stages("E2E-TYPE-ABOVE", TEN_LINES, 0.15)]);
   workbench = await openWorkbench(
     {
-      "ollama.server.path": join(repoRoot, ".venv/bin/ollama-lsp"),
-      "ollama.backend": "ollama",
-      "ollama.baseUrl": model.baseUrl,
-      "ollama.model": "test-model",
+      ...ollamaSettings(model),
       "files.eol": "\n",
     },
     { "main.py": ORIGINAL },
@@ -81,7 +62,7 @@ afterAll(async () => {
 describe("inline generation", () => {
   test("the code streams into the editor with the stage shown, then is applied as one undo step", async () => {
     const page = workbench.page;
-    await placeCursorAtLine(page, 2);
+    await goToLine(page, 2);
     await generate(page, "E2E-APPLY");
     const seen = new Set<string>();
     let stageSeen = false;
@@ -103,24 +84,24 @@ describe("inline generation", () => {
     expect([...seen].filter((text) => !text.includes("return message")).length).toBeGreaterThanOrEqual(3);
 
     // Inserted at the cursor on the empty line 2 (the code ends without a line break there).
-    await expectSaved(page, `import os\n${GREET}\ndef main():\n    pass\n`);
+    await expectSaved(workbench, "main.py", `import os\n${GREET}\ndef main():\n    pass\n`);
 
     // Preview and result were one undo step.
     await page.locator(".editor-instance .monaco-editor .view-lines").first().click();
     await page.keyboard.press("Control+Z");
-    await expectSaved(page, ORIGINAL);
+    await expectSaved(workbench, "main.py", ORIGINAL);
   });
 
   test("Escape while the preview streams stops the model and restores the document exactly", async () => {
     const page = workbench.page;
     const disconnectsBefore = model.disconnects;
-    await placeCursorAtLine(page, 4);
+    await goToLine(page, 4);
     await generate(page, "E2E-CANCEL");
     await expect.poll(() => editorText(page), { timeout: 30_000 }).toContain("value_5 = 5");
     await page.keyboard.press("Escape");
     await expect.poll(() => model.disconnects, { timeout: 5000 }).toBe(disconnectsBefore + 1);
     await expect.poll(() => editorText(page)).toBe(ORIGINAL);
-    await expectSaved(page, ORIGINAL);
+    await expectSaved(workbench, "main.py", ORIGINAL);
     await expect.poll(() => page.locator(".notifications-toasts", { hasText: "Ollama" }).count()).toBe(0);
   });
 
@@ -131,10 +112,10 @@ describe("inline generation", () => {
     // The code shows (as a preview first), then the progress notification closes when it is applied.
     await expect.poll(() => editorText(page), { timeout: 30_000 }).toContain('print("main")');
     await expect.poll(() => page.locator(".notifications-toasts", { hasText: "Ollama" }).count(), { timeout: 30_000 }).toBe(0);
-    await expectSaved(page, `import os\n\n\n${MAIN_REWRITTEN}`);
+    await expectSaved(workbench, "main.py", `import os\n\n\n${MAIN_REWRITTEN}`);
     await page.locator(".editor-instance .monaco-editor .view-lines").first().click();
     await page.keyboard.press("Control+Z");
-    await expectSaved(page, ORIGINAL);
+    await expectSaved(workbench, "main.py", ORIGINAL);
   });
 
   test("the notification's Cancel stops the model while a selection is being replaced; the document is as before", async () => {
@@ -147,12 +128,12 @@ describe("inline generation", () => {
     await page.locator(".notifications-toasts .monaco-button", { hasText: "Cancel" }).click();
     await expect.poll(() => model.disconnects, { timeout: 5000 }).toBe(disconnectsBefore + 1);
     await expect.poll(() => editorText(page)).toBe(ORIGINAL);
-    await expectSaved(page, ORIGINAL);
+    await expectSaved(workbench, "main.py", ORIGINAL);
   });
 
   test("typing above the preview meanwhile: the code still lands where it belongs", async () => {
     const page = workbench.page;
-    await placeCursorAtLine(page, 2);
+    await goToLine(page, 2);
     await generate(page, "E2E-TYPE-ABOVE");
     await expect.poll(() => editorText(page), { timeout: 30_000 }).toContain("line_1 = 1");
     await page.keyboard.press("Control+Home");
@@ -160,6 +141,6 @@ describe("inline generation", () => {
     await page.keyboard.press("Enter");
     await expect.poll(() => editorText(page), { timeout: 30_000 }).toContain("line_9 = 9");
     await expect.poll(() => page.locator(".notifications-toasts", { hasText: "Ollama" }).count(), { timeout: 30_000 }).toBe(0);
-    await expectSaved(page, `# note\nimport os\n${TEN_LINES}\ndef main():\n    pass\n`);
+    await expectSaved(workbench, "main.py", `# note\nimport os\n${TEN_LINES}\ndef main():\n    pass\n`);
   });
 });

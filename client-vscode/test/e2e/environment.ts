@@ -5,6 +5,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium, type Browser, type FrameLocator, type Page } from "playwright-core";
+import { expect } from "vitest";
 import { Process } from "./processes";
 
 export const extensionRoot = resolve(__dirname, "../..");
@@ -92,6 +93,17 @@ async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
     if (Date.now() > deadline) throw new Error(`${url} did not answer within ${timeoutMs} ms`);
     await new Promise((wake) => setTimeout(wake, 100));
   }
+}
+
+/** The extension's settings for this repository's language server, talking to `model` as Ollama
+ * with the model "test-model" (which the workbench waits for in the status bar). */
+export function ollamaSettings(model: FakeModelServer): Record<string, unknown> {
+  return {
+    "ollama.server.path": join(repoRoot, ".venv/bin/ollama-lsp"),
+    "ollama.backend": "ollama",
+    "ollama.baseUrl": model.baseUrl,
+    "ollama.model": "test-model",
+  };
 }
 
 export interface Workbench {
@@ -201,6 +213,23 @@ export async function openWorkbench(settings: Record<string, unknown>, files: Re
     await stop();
     throw error;
   }
+}
+
+/** Save the active editor, and expect workspace file `file` to hold exactly `expected` (the
+ * document's own text, byte for byte: what the editor displays may lag a frame behind). */
+export async function expectSaved(workbench: Workbench, file: string, expected: string): Promise<void> {
+  await runCommand(workbench.page, "File: Save");
+  await expect.poll(() => readFileSync(join(workbench.workspace, file), "utf8"), { timeout: 10_000 }).toBe(expected);
+}
+
+/** Put the cursor at the start of line `line` (1-based) of the active editor. */
+export async function goToLine(page: Page, line: number): Promise<void> {
+  await page.keyboard.press("Escape");
+  await page.keyboard.press("Control+G");
+  const input = page.locator(".quick-input-widget input");
+  await input.waitFor();
+  await input.fill(`:${line}`);
+  await input.press("Enter");
 }
 
 /** Exactly this label: "Ollama: Open Chat" must not pick "Ollama: Open Chat in Editor". */

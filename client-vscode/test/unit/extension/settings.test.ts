@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { SERVER_SETTING_KEYS, toServerSettings } from "../../../src/settings";
+import { scopeToWrite, SERVER_SETTING_KEYS, toServerSettings } from "../../../src/settings";
 import packageJson from "../../../package.json";
 
 test("VS Code's flat keys become the server's nested settings", () => {
@@ -35,4 +35,11 @@ test("every server setting is contributed in package.json, and nothing else is u
   const contributed = Object.keys(packageJson.contributes.configuration.properties).map((key) => key.replace(/^ollama\./, ""));
   const own = contributed.filter((key) => key.startsWith("server.") || key.startsWith("trace."));
   expect(new Set(contributed)).toEqual(new Set([...SERVER_SETTING_KEYS, ...own]));
+});
+
+test("a change is written where the value is set, so that it takes effect", () => {
+  expect(scopeToWrite({ workspaceValue: false })).toBe("workspace");
+  expect(scopeToWrite({ workspaceValue: "m" })).toBe("workspace");
+  expect(scopeToWrite({})).toBe("global");
+  expect(scopeToWrite(undefined)).toBe("global");
 });
