@@ -35,6 +35,23 @@ async function cursorAtEndOf(page: Page, file: string, line: number): Promise<vo
   await page.keyboard.press("End");
 }
 
+/** Wait for `suggestion` as ghost text. In about one run of a dozen, VS Code asked nothing for
+ * the first keystrokes in a freshly opened file (the server log shows no request; cause not yet
+ * found): then the last character is typed again, as a user would, at most twice. */
+async function expectSuggestionAfterTyping(page: Page, suggestion: string): Promise<void> {
+  for (let retype = 0; ; retype++) {
+    try {
+      await expect.poll(() => shownSuggestion(page), { timeout: 10_000 }).toBe(suggestion);
+      return;
+    } catch (error) {
+      if (retype === 2) throw error;
+      console.warn(`no ghost text 10 s after typing: typing the last character again (${retype + 1})`);
+      await page.keyboard.press("Backspace");
+      await page.keyboard.type(" ");
+    }
+  }
+}
+
 /** Wait until the language server answers: VS Code asks it for inline completions only once it
  * has started, so keystrokes before that get none. Its model list reaches the model picker. */
 async function waitForLanguageServer(page: Page): Promise<void> {
@@ -84,7 +101,7 @@ describe("inline completion", () => {
     const page = workbench.page;
     await cursorAtEndOf(page, "sum.py", 2);
     await page.keyboard.type("result = ");
-    await expect.poll(() => shownSuggestion(page), { timeout: 30_000 }).toBe("sum(items)");
+    await expectSuggestionAfterTyping(page, "sum(items)");
     mkdirSync(artifactsDir, { recursive: true });
     await page.screenshot({ path: join(artifactsDir, "ghost-text.png") });
     await page.keyboard.press("Tab");
