@@ -89,10 +89,12 @@ class RunningRequests:
             flush_interval_s=flush_interval_s,
             label=label,
         )
+        #: A token of the server's own (the client's is registered by `run` already).
+        own_token = progress_token if progress_token != call.work_done_token else None
         task = asyncio.current_task()
         assert task is not None
-        if progress_token is not None:
-            self._by_token[progress_token] = task
+        if own_token is not None:
+            self._by_token[own_token] = task
         stream.begin(title)
         try:
             yield stream
@@ -113,8 +115,8 @@ class RunningRequests:
         else:
             stream.end("Done")
         finally:
-            if progress_token is not None:
-                self._by_token.pop(progress_token, None)
+            if own_token is not None:
+                self._by_token.pop(own_token, None)
 
     def cancel_by_token(self, token: int | str) -> None:
         """`window/workDoneProgress/cancel`: a token of no running request is kept for a while (its
