@@ -1,15 +1,10 @@
 // The DOM of one answer: rendered Markdown, a collapsed "Thinking" section, the blinking cursor
 // while it is written, code-block actions, and how it ended (done, stopped, error).
-import type { AnswerEnd, CodeAction } from "../shared/messages";
+import type { AnswerEnd } from "../shared/messages";
 import { AnswerStream, type Delta } from "./answerStream";
+import { frameCodeBlock } from "./codeBlock";
 import { FrameScheduler, type RequestFrame } from "./frameScheduler";
 import { renderMarkdown } from "./markdown";
-
-const CODE_ACTIONS: { action: CodeAction; label: string; title: string }[] = [
-  { action: "copy", label: "Copy", title: "Copy to the clipboard" },
-  { action: "insert", label: "Insert", title: "Insert at the cursor" },
-  { action: "replace", label: "Replace", title: "Replace the selection" },
-];
 
 /** Elements the cursor may go into: it must follow the last text, not close a block early. */
 const CURSOR_CONTAINERS = new Set(["P", "UL", "OL", "LI", "BLOCKQUOTE", "PRE", "CODE", "DIV", "H1", "H2", "H3", "H4", "H5", "H6", "TABLE", "TBODY", "TR", "TD"]);
@@ -82,23 +77,7 @@ export class AnswerView {
   }
 
   private addCodeActions(): void {
-    const document = this.element.ownerDocument;
-    for (const pre of Array.from(this.body.querySelectorAll("pre"))) {
-      const block = document.createElement("div");
-      block.className = "code-block";
-      const actions = document.createElement("div");
-      actions.className = "code-actions";
-      for (const { action, label, title } of CODE_ACTIONS) {
-        const button = document.createElement("button");
-        button.className = "code-action";
-        button.dataset.action = action;
-        button.textContent = label;
-        button.title = title;
-        actions.append(button);
-      }
-      pre.replaceWith(block);
-      block.append(actions, pre);
-    }
+    for (const pre of Array.from(this.body.querySelectorAll("pre"))) frameCodeBlock(pre);
   }
 
   private appendCursor(): void {
