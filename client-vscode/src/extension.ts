@@ -3,6 +3,7 @@
 import * as vscode from "vscode";
 import { CHAT_VIEW_ID, ChatViews } from "./chat/chatView";
 import { InlineGenerator } from "./codegen/inlineGeneration";
+import { ACCEPT_COMMAND, DISCARD_COMMAND } from "./codegen/previewLenses";
 import { CompletionStatusBar, toggleInlineCompletion } from "./completion/completionToggle";
 import { TOGGLE_COMMAND } from "./completion/toggleState";
 import { EditorTracker } from "./editorTracker";
@@ -36,6 +37,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand("ollamaLsp.newChat", () => chats.newChat()),
     vscode.commands.registerCommand("ollamaLsp.generateCode", () => generator.run(vscode.window.activeTextEditor)),
     vscode.commands.registerCommand("ollamaLsp.stopGeneration", () => generator.stop() || chats.stopAll()),
+    vscode.commands.registerCommand(ACCEPT_COMMAND, () => generator.accept()),
+    vscode.commands.registerCommand(DISCARD_COMMAND, () => generator.discard()),
     vscode.commands.registerCommand("ollamaLsp.pickModel", () => models.pick()),
     vscode.commands.registerCommand(TOGGLE_COMMAND, toggleInlineCompletion),
     vscode.commands.registerCommand("ollamaLsp.restartServer", () => server.restart()),

@@ -1,7 +1,7 @@
 // Blank lines around generated code, spaced the way the file spaces its blocks: PEP 8 in Python
 // (two around a top-level def or class, one around a method), elsewhere the count the file
 // itself leaves between blocks at that indentation. Pure: the document is a string.
-import type { TextChange } from "./textGeometry";
+import { firstNonBlankLine, lastNonBlankLine, type TextChange } from "./textGeometry";
 
 const LINE_BREAK = /\r\n|\r|\n/;
 const PYTHON_DEFINITION = /^\s*(@|(async\s+)?def\b|class\b)/;
@@ -11,16 +11,22 @@ const CLOSER = /^\s*([)\]}]|end\b|<\/)/;
 /** Used where the file has no two blocks at the code's indentation to learn from. */
 const DEFAULT_BLANK_LINES = 1;
 
+export interface SpacedChange extends TextChange {
+  /** The lines of the code in `text` (counted from the range's first line). */
+  codeLines: { first: number; last: number };
+}
+
 /** `change` widened over the blank lines next to the code it writes, so that the code ends up
  * with the file's spacing above and below it. Code that shares a line with other text is
- * returned unchanged. */
-export function spaceBlankLines(document: string, change: TextChange, languageId: string): TextChange {
+ * left as it is. */
+export function spaceBlankLines(document: string, change: TextChange, languageId: string): SpacedChange {
+  const unchanged = { ...change, codeLines: { first: firstNonBlankLine(change.text), last: lastNonBlankLine(change.text) } };
   const lines = document.split(LINE_BREAK);
   const { start, end } = change.range;
   const before = lines[start.line].slice(0, start.character);
   const after = lines[end.line].slice(end.character);
   const ownLines = (isBlank(before) || startsWithBreak(change.text)) && (isBlank(after) || endsWithBreak(change.text));
-  if (!ownLines) return change;
+  if (!ownLines) return unchanged;
   const eol = LINE_BREAK.exec(document)?.[0] ?? LINE_BREAK.exec(change.text)?.[0] ?? "\n";
 
   // The document as the change leaves it, where the code's lines are found.
@@ -31,7 +37,7 @@ export function spaceBlankLines(document: string, change: TextChange, languageId
   let codeLast = start.line + written.length - (isBlank(after) ? 1 : 2);
   while (codeFirst <= codeLast && isBlank(result[codeFirst])) codeFirst++;
   while (codeLast >= codeFirst && isBlank(result[codeLast])) codeLast--;
-  if (codeFirst > codeLast) return change;
+  if (codeFirst > codeLast) return unchanged;
 
   // The blank lines next to the code join the change: it decides how many stay.
   let first = codeFirst;
@@ -47,12 +53,14 @@ export function spaceBlankLines(document: string, change: TextChange, languageId
   const from = Math.min(first, start.line);
   const to = Math.max(next, start.line + written.length);
   const replacement = [...result.slice(from, first), ...blank(blankAbove), ...result.slice(codeFirst, codeLast + 1), ...blank(blankBelow), ...result.slice(next, to)];
+  const codeStart = first - from + blankAbove;
+  const codeLines = { first: codeStart, last: codeStart + codeLast - codeFirst };
   const range = { start: { line: from, character: 0 }, end: { line: to - addedLines, character: 0 } };
-  if (range.end.line < lines.length) return { range, text: replacement.join(eol) + eol };
+  if (range.end.line < lines.length) return { range, text: replacement.join(eol) + eol, codeLines };
   // Up to the end of the file: after code that ends it, only the final line break it had.
   const last = lines.length - 1;
   const finalBreak = atEnd && endsWithBreak(document) ? eol : "";
-  return { range: { start: range.start, end: { line: last, character: lines[last].length } }, text: replacement.join(eol) + finalBreak };
+  return { range: { start: range.start, end: { line: last, character: lines[last].length } }, text: replacement.join(eol) + finalBreak, codeLines };
 }
 
 /** How many blank lines go between two neighbouring lines of a file. */

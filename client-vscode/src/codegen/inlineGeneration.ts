@@ -1,6 +1,8 @@
 // "Ollama: Generate Code…": ask for an instruction, stream the code into the editor as a marked
-// preview while the progress notification shows the stage, then apply it as one undo step.
-// Cancel (the notification's button, Escape, "Ollama: Stop Generation") restores the document.
+// preview while the progress notification shows the stage, then leave it pending until the user
+// accepts it (Ctrl+Enter, the CodeLens) or discards it (Escape, the CodeLens); Accept keeps it as
+// one undo step, Discard restores the document. Cancel while it streams (the notification's
+// button, Escape, "Ollama: Stop Generation") restores the document too.
 import * as vscode from "vscode";
 import { TextDocumentEdit, TextEdit } from "vscode-languageclient/node";
 import { describeError } from "../errors";
@@ -8,22 +10,55 @@ import type { OllamaLanguageServer } from "../languageServer";
 import type { ModelCatalog } from "../modelCatalog";
 import { Command, type GenerateCodeParams, type GenerateCodeResult } from "../protocol";
 import { CodePreview } from "./codePreview";
+import { PreviewLenses } from "./previewLenses";
 
-const PREVIEW_CONTEXT_KEY = "ollamaLsp.previewActive";
+const STREAMING_CONTEXT_KEY = "ollamaLsp.previewActive";
+/** The active editor shows generated code waiting for Accept / Discard. */
+const PENDING_CONTEXT_KEY = "ollamaLsp.generationPending";
 
 export class InlineGenerator implements vscode.Disposable {
   private running: vscode.CancellationTokenSource | undefined;
+  /** The generated code on screen, streaming or pending; one at a time. */
+  private preview: CodePreview | undefined;
+  private readonly lenses = new PreviewLenses(() => this.preview);
+  private readonly subscriptions: vscode.Disposable[];
 
   constructor(
     private readonly server: OllamaLanguageServer,
     private readonly models: ModelCatalog,
-  ) {}
+  ) {
+    this.subscriptions = [
+      this.lenses,
+      vscode.languages.registerCodeLensProvider({ scheme: "*" }, this.lenses),
+      // Pending code stays pending in a file in the background; its keys work where it shows.
+      vscode.window.onDidChangeActiveTextEditor(() => void this.updatePendingContext()),
+      // Closed: VS Code asked whether to save it (Save keeps the code, Don't Save drops it).
+      vscode.workspace.onDidCloseTextDocument((document) => {
+        if (document === this.preview?.document) this.end(this.preview);
+      }),
+    ];
+  }
 
   /** Stop the generation in progress; true if there was one. */
   stop(): boolean {
     if (!this.running) return false;
     this.running.cancel();
     return true;
+  }
+
+  /** Keep the pending code. */
+  accept(): void {
+    if (!this.preview?.isPending) return;
+    this.preview.accept();
+    this.end(this.preview);
+  }
+
+  /** Drop the pending code: the document is as it was before the generation. */
+  async discard(): Promise<void> {
+    const preview = this.preview;
+    if (!preview?.isPending) return;
+    await preview.discard();
+    this.end(preview);
   }
 
   async run(editor: vscode.TextEditor | undefined): Promise<void> {
@@ -42,15 +77,22 @@ export class InlineGenerator implements vscode.Disposable {
       placeHolder: selection.isEmpty ? "e.g. a function that parses ISO dates" : "e.g. add input validation",
       ignoreFocusOut: true,
     });
-    if (!instruction?.trim()) return;
+    if (!instruction?.trim() || this.running) return;
+    // Asking for new code means the user is done with the code waiting for a decision.
+    this.accept();
 
     const range = new vscode.Range(selection.start, selection.end);
     const cancel = (this.running = new vscode.CancellationTokenSource());
-    const preview = new CodePreview(editor, range, editor.document.getText(range), () => {
-      cancel.cancel();
-      void vscode.window.showWarningMessage("Ollama: generation stopped because the preview was edited.");
+    const preview: CodePreview = new CodePreview(editor, range, () => {
+      if (this.running === cancel && !cancel.token.isCancellationRequested) {
+        cancel.cancel();
+        void vscode.window.showWarningMessage("Ollama: generation stopped because the preview was edited.");
+      }
+      this.end(preview);
     });
-    await vscode.commands.executeCommand("setContext", PREVIEW_CONTEXT_KEY, true);
+    this.preview = preview;
+    this.lenses.refresh();
+    await vscode.commands.executeCommand("setContext", STREAMING_CONTEXT_KEY, true);
     try {
       await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: "Ollama", cancellable: true },
@@ -77,24 +119,44 @@ export class InlineGenerator implements vscode.Disposable {
             TextDocumentEdit.is(change) ? change.edits.filter((edit) => TextEdit.is(edit)) : [],
           );
           this.models.noteSuccess();
-          if (!(await preview.commit(edits))) throw new Error("the editor rejected the generated edit");
+          if (!(await preview.propose(edits))) throw new Error("the editor rejected the generated edit");
         },
       );
     } catch (error) {
-      await preview.revert();
+      await preview.discard();
       if (!cancel.token.isCancellationRequested) {
         this.models.noteFailure(error);
         void vscode.window.showErrorMessage(`Ollama: code generation failed: ${describeError(error)}`);
       }
     } finally {
-      preview.dispose();
       cancel.dispose();
       this.running = undefined;
-      await vscode.commands.executeCommand("setContext", PREVIEW_CONTEXT_KEY, false);
+      await vscode.commands.executeCommand("setContext", STREAMING_CONTEXT_KEY, false);
+    }
+    if (preview.isPending) {
+      this.lenses.refresh();
+      await this.updatePendingContext();
+    } else {
+      this.end(preview);
     }
   }
 
   dispose(): void {
     this.running?.cancel();
+    this.preview?.dispose();
+    this.subscriptions.forEach((subscription) => subscription.dispose());
+  }
+
+  private end(preview: CodePreview): void {
+    preview.dispose();
+    if (this.preview !== preview) return;
+    this.preview = undefined;
+    this.lenses.refresh();
+    void this.updatePendingContext();
+  }
+
+  private async updatePendingContext(): Promise<void> {
+    const pending = this.preview?.isPending === true && vscode.window.activeTextEditor?.document === this.preview.document;
+    await vscode.commands.executeCommand("setContext", PENDING_CONTEXT_KEY, pending);
   }
 }

@@ -29,3 +29,15 @@ export function shiftedBy(position: LineCharacter, change: TextChange): LineChar
   if (position.line > end.line) return { line: position.line + newEnd.line - end.line, character: position.character };
   return { line: newEnd.line, character: newEnd.character + position.character - end.character };
 }
+
+/** The index of `text`'s first line that is not blank (0 if none is). */
+export function firstNonBlankLine(text: string): number {
+  return Math.max(0, text.split(/\r\n|\r|\n/).findIndex((line) => line.trim() !== ""));
+}
+
+/** The index of `text`'s last line that is not blank (0 if none is). */
+export function lastNonBlankLine(text: string): number {
+  const lines = text.split(/\r\n|\r|\n/);
+  for (let i = lines.length - 1; i > 0; i--) if (lines[i].trim() !== "") return i;
+  return 0;
+}

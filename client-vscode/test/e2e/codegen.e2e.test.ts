@@ -1,9 +1,10 @@
 // Inline generation in a real VS Code: the code streams into the editor as a preview while the
-// progress notification shows the stage, is applied as one undo step, and cancelling restores
-// the document exactly.
+// progress notification shows the stage, then waits for Accept (one undo step) or Discard (the
+// document exactly as before), spaced with blank lines like the file; cancelling restores the
+// document exactly.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { Page } from "playwright-core";
+import type { Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { artifactsDir, editorText, expectSaved, FakeModelServer, goToLine, ollamaSettings, openFile, openWorkbench, runCommand, type ScriptEntry, type Workbench } from "./environment";
 
@@ -11,6 +12,8 @@ const ORIGINAL = "import os\n\n\ndef main():\n    pass\n";
 const GREET = 'def greet(name):\n    """Say hello."""\n    message = f"Hello, {name}!"\n    print(message)\n    return message\n';
 const MAIN_REWRITTEN = 'def main():\n    print("main")\n    return 0\n';
 const TEN_LINES = Array.from({ length: 10 }, (_, i) => `line_${i} = ${i}\n`).join("");
+// A CRLF file: Discard must give back its bytes, line endings included.
+const TWO_DEFS = "def first():\r\n    return 1\r\n\r\n\r\ndef last():\r\n    return 2\r\n";
 const SLOW_CODE = Array.from({ length: 200 }, (_, i) => `value_${i} = ${i}\n`).join("");
 
 /** Answers for each stage of one instruction (prompts start with the stage's task line). */
@@ -35,6 +38,20 @@ async function generate(page: Page, instruction: string): Promise<void> {
   await input.press("Enter");
 }
 
+/** The CodeLens action above the pending code. */
+function lens(page: Page, action: "Accept" | "Discard" | "Stop"): Locator {
+  return page.locator(".codelens-decoration a", { hasText: action }).first();
+}
+
+/** The active editor's tab shows unsaved changes. */
+async function isDirty(page: Page): Promise<boolean> {
+  return (await page.locator(".tab.active.dirty").count()) > 0;
+}
+
+async function focusEditor(page: Page): Promise<void> {
+  await page.locator(".editor-instance .monaco-editor .view-lines").first().click();
+}
+
 /** Select `count` whole lines from line `first` on (with their line breaks). */
 async function selectLines(page: Page, first: number, count: number): Promise<void> {
   await goToLine(page, first);
@@ -43,13 +60,13 @@ async function selectLines(page: Page, first: number, count: number): Promise<vo
 }
 
 beforeAll(async () => {
-  model = await FakeModelServer.start([...stages("E2E-APPLY", GREET, 0.15), ...stages("E2E-CANCEL", SLOW_CODE, 0.1), ...stages("E2E-REPLACE", MAIN_REWRITTEN, 0.1), ...stages("E2E-TYPE-ABOVE", TEN_LINES, 0.15)]);
+  model = await FakeModelServer.start([...stages("E2E-APPLY", GREET, 0.15), ...stages("E2E-CANCEL", SLOW_CODE, 0.1), ...stages("E2E-REPLACE", MAIN_REWRITTEN, 0.1), ...stages("E2E-TYPE-ABOVE", TEN_LINES, 0.15), ...stages("E2E-DISCARD", GREET, 0.05)]);
   workbench = await openWorkbench(
     {
       ...ollamaSettings(model),
       "files.eol": "\n",
     },
-    { "main.py": ORIGINAL },
+    { "main.py": ORIGINAL, "two_defs.py": TWO_DEFS },
   );
   await openFile(workbench.page, "main.py");
 });
@@ -60,7 +77,7 @@ afterAll(async () => {
 });
 
 describe("inline generation", () => {
-  test("the code streams into the editor with the stage shown, then is applied as one undo step", async () => {
+  test("the code streams into the editor with the stage shown, waits spaced like PEP 8 with Accept / Discard above it, and Ctrl+Enter applies it as one undo step", async () => {
     const page = workbench.page;
     await goToLine(page, 2);
     await generate(page, "E2E-APPLY");
@@ -83,11 +100,17 @@ describe("inline generation", () => {
     // Several partial states of the code were visible in the editor before the end.
     expect([...seen].filter((text) => !text.includes("return message")).length).toBeGreaterThanOrEqual(3);
 
-    // Inserted at the cursor on the empty line 2 (the code ends without a line break there).
-    await expectSaved(workbench, "main.py", `import os\n${GREET}\ndef main():\n    pass\n`);
+    // Pending: inserted at the cursor on the empty line 2, two blank lines around the top-level def.
+    const applied = `import os\n\n\n${GREET}\n\ndef main():\n    pass\n`;
+    await lens(page, "Accept").waitFor({ timeout: 10_000 });
+    await expect.poll(() => editorText(page)).toBe(applied);
+    expect(await lens(page, "Discard").isVisible()).toBe(true);
+    await page.keyboard.press("Control+Enter");
+    await expect.poll(() => lens(page, "Accept").count(), { timeout: 10_000 }).toBe(0);
+    await expectSaved(workbench, "main.py", applied);
 
     // Preview and result were one undo step.
-    await page.locator(".editor-instance .monaco-editor .view-lines").first().click();
+    await focusEditor(page);
     await page.keyboard.press("Control+Z");
     await expectSaved(workbench, "main.py", ORIGINAL);
   });
@@ -101,19 +124,23 @@ describe("inline generation", () => {
     await page.keyboard.press("Escape");
     await expect.poll(() => model.disconnects, { timeout: 5000 }).toBe(disconnectsBefore + 1);
     await expect.poll(() => editorText(page)).toBe(ORIGINAL);
+    // The editor's undo took the preview out: the saved file is not left modified.
+    expect(await isDirty(page)).toBe(false);
     await expectSaved(workbench, "main.py", ORIGINAL);
     await expect.poll(() => page.locator(".notifications-toasts", { hasText: "Ollama" }).count()).toBe(0);
   });
 
-  test("a selection is replaced by the generated code", async () => {
+  test("a selection is replaced by the generated code once its CodeLens' Accept is clicked", async () => {
     const page = workbench.page;
     await selectLines(page, 4, 2);
     await generate(page, "E2E-REPLACE");
-    // The code shows (as a preview first), then the progress notification closes when it is applied.
+    // The code shows (as a preview first), then waits for Accept once the progress notification closes.
     await expect.poll(() => editorText(page), { timeout: 30_000 }).toContain('print("main")');
     await expect.poll(() => page.locator(".notifications-toasts", { hasText: "Ollama" }).count(), { timeout: 30_000 }).toBe(0);
+    await lens(page, "Accept").click();
+    await expect.poll(() => lens(page, "Accept").count(), { timeout: 10_000 }).toBe(0);
     await expectSaved(workbench, "main.py", `import os\n\n\n${MAIN_REWRITTEN}`);
-    await page.locator(".editor-instance .monaco-editor .view-lines").first().click();
+    await focusEditor(page);
     await page.keyboard.press("Control+Z");
     await expectSaved(workbench, "main.py", ORIGINAL);
   });
@@ -140,7 +167,51 @@ describe("inline generation", () => {
     await page.keyboard.type("# note");
     await page.keyboard.press("Enter");
     await expect.poll(() => editorText(page), { timeout: 30_000 }).toContain("line_9 = 9");
-    await expect.poll(() => page.locator(".notifications-toasts", { hasText: "Ollama" }).count(), { timeout: 30_000 }).toBe(0);
-    await expectSaved(workbench, "main.py", `# note\nimport os\n${TEN_LINES}\ndef main():\n    pass\n`);
+    await lens(page, "Accept").waitFor({ timeout: 30_000 });
+    await page.keyboard.press("Control+Enter");
+    await expect.poll(() => lens(page, "Accept").count(), { timeout: 10_000 }).toBe(0);
+    // Statements after the import as they were, two blank lines before the def (PEP 8).
+    await expectSaved(workbench, "main.py", `# note\nimport os\n${TEN_LINES}\n\ndef main():\n    pass\n`);
+  });
+
+  test("Discard (Escape) of code generated between two defs of a CRLF file leaves the file byte-identical and unmodified", async () => {
+    const page = workbench.page;
+    await openFile(page, "two_defs.py");
+    // At the start of the second def's line: the code goes right above it.
+    await goToLine(page, 5);
+    await generate(page, "E2E-DISCARD");
+    await lens(page, "Discard").waitFor({ timeout: 30_000 });
+    const lf = (text: string): string => text.replace(/\r\n/g, "\n");
+    const [first, last] = lf(TWO_DEFS).split("\n\n\n");
+    await expect.poll(() => editorText(page)).toBe(`${first}\n\n\n${GREET}\n\n${last}`);
+    mkdirSync(artifactsDir, { recursive: true });
+    await page.screenshot({ path: join(artifactsDir, "codegen-pending.png") });
+
+    await page.keyboard.press("Escape");
+    await expect.poll(() => lens(page, "Discard").count(), { timeout: 10_000 }).toBe(0);
+    await expect.poll(() => editorText(page)).toBe(lf(TWO_DEFS));
+    expect(await isDirty(page)).toBe(false);
+    await page.locator(".statusbar-item", { hasText: /^CRLF$/ }).first().waitFor();
+    await expectSaved(workbench, "two_defs.py", TWO_DEFS);
+  });
+
+  test("in a narrow split editor, after typing elsewhere meanwhile, the CodeLens' Discard gives back the original text", async () => {
+    const page = workbench.page;
+    await goToLine(page, 5);
+    await generate(page, "E2E-DISCARD");
+    await lens(page, "Discard").waitFor({ timeout: 30_000 });
+    await runCommand(page, "View: Split Editor Right");
+    await runCommand(page, "View: Split Editor Right");
+    await expect.poll(() => page.locator(".codelens-decoration", { hasText: "Discard" }).count(), { timeout: 10_000 }).toBe(3);
+    await page.screenshot({ path: join(artifactsDir, "codegen-pending-split.png") });
+
+    await focusEditor(page);
+    await page.keyboard.press("Control+Home");
+    await page.keyboard.type("# note");
+    await page.keyboard.press("Enter");
+    // Still pending: an edit outside the code does not decide for the user.
+    await lens(page, "Discard").click();
+    await expect.poll(() => lens(page, "Discard").count(), { timeout: 10_000 }).toBe(0);
+    await expectSaved(workbench, "two_defs.py", `# note\r\n${TWO_DEFS}`);
   });
 });

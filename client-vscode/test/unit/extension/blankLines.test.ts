@@ -120,5 +120,12 @@ describe("other languages: the file's own spacing between blocks", () => {
 
 test("code that shares its line with other text is left as it is", () => {
   const change = insert(0, "bar", 4);
-  expect(spaceBlankLines("foo(baz)\n", change, "python")).toBe(change);
+  expect(spaceBlankLines("foo(baz)\n", change, "python")).toEqual({ ...change, codeLines: { first: 0, last: 0 } });
+});
+
+test("where the code is in the spaced text: not the blank lines, not the next def's line", () => {
+  const document = "def a():\n    pass\ndef b():\n    pass\n";
+  const spaced = spaceBlankLines(document, insert(2, `${GREET}\n`), "python");
+  expect(spaced.text.split("\n").slice(spaced.codeLines.first, spaced.codeLines.last + 1).join("\n")).toBe(GREET);
+  expect(spaced.range.start.line + spaced.codeLines.first).toBe(4);
 });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { endOfInsertedText, shiftedBy } from "../../../src/codegen/textGeometry";
+import { endOfInsertedText, firstNonBlankLine, lastNonBlankLine, shiftedBy } from "../../../src/codegen/textGeometry";
 
 test.each([
   ["", { line: 3, character: 4 }],
@@ -36,4 +36,14 @@ describe("shiftedBy: a position after an edit", () => {
   test("an insertion right at it pushes it along", () => {
     expect(shiftedBy(at(3, 8), change([3, 8], [3, 8], "\n"))).toEqual(at(4, 0));
   });
+});
+
+test.each([
+  ["", 0, 0],
+  ["a", 0, 0],
+  ["\n\n  x\r\ny\n\n", 2, 3],
+  ["\n \n", 0, 0],
+])("the lines of %j that are not blank: %i to %i", (text, first, last) => {
+  expect(firstNonBlankLine(text)).toBe(first);
+  expect(lastNonBlankLine(text)).toBe(last);
 });
