@@ -137,6 +137,9 @@ describe("inline generation", () => {
     // The code shows (as a preview first), then waits for Accept once the progress notification closes.
     await expect.poll(() => editorText(page), { timeout: 30_000 }).toContain('print("main")');
     await expect.poll(() => page.locator(".notifications-toasts", { hasText: "Ollama" }).count(), { timeout: 30_000 }).toBe(0);
+    // Hovering the pending code shows what it replaces.
+    await page.locator(".view-line", { hasText: 'print("main")' }).hover({ position: { x: 60, y: 8 } });
+    await page.locator(".monaco-hover", { hasText: "Replaces:" }).filter({ hasText: "pass" }).waitFor({ timeout: 10_000 });
     await lens(page, "Accept").click();
     await expect.poll(() => lens(page, "Accept").count(), { timeout: 10_000 }).toBe(0);
     await expectSaved(workbench, "main.py", `import os\n\n\n${MAIN_REWRITTEN}`);
