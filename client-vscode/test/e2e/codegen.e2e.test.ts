@@ -177,6 +177,24 @@ describe("inline generation", () => {
     await expectSaved(workbench, "main.py", `# note\nimport os\n${TEN_LINES}\n\ndef main():\n    pass\n`);
   });
 
+  test("typing inside the pending code makes it final; Ctrl+Z then takes out the typing, then the code in one step", async () => {
+    const page = workbench.page;
+    const before = `# note\nimport os\n${TEN_LINES}\n\ndef main():\n    pass\n`;
+    await goToLine(page, 13);
+    await generate(page, "E2E-DISCARD");
+    await lens(page, "Accept").waitFor({ timeout: 30_000 });
+    await page.locator(".view-line", { hasText: "return message" }).click();
+    await page.keyboard.press("End");
+    await page.keyboard.type("  # mine");
+    await expect.poll(() => lens(page, "Accept").count(), { timeout: 10_000 }).toBe(0);
+    expect(await editorText(page)).toContain("return message  # mine");
+    await page.keyboard.press("Control+Z");
+    await expect.poll(() => editorText(page)).not.toContain("# mine");
+    expect(await editorText(page)).toContain("def greet");
+    await page.keyboard.press("Control+Z");
+    await expectSaved(workbench, "main.py", before);
+  });
+
   test("Discard (Escape) of code generated between two defs of a CRLF file leaves the file byte-identical and unmodified", async () => {
     const page = workbench.page;
     await openFile(page, "two_defs.py");
