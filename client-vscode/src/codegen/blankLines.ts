@@ -6,6 +6,7 @@ import { firstNonBlankLine, lastNonBlankLine, type TextChange } from "./textGeom
 const LINE_BREAK = /\r\n|\r|\n/;
 const PYTHON_DEFINITION = /^\s*(@|(async\s+)?def\b|class\b)/;
 const PYTHON_COMMENT = /^\s*#/;
+const OTHER_COMMENT = /^\s*(\/\/|\/\*|\*|--)/;
 /** A line that closes a block: no blank line goes before it. */
 const CLOSER = /^\s*([)\]}]|end\b|<\/)/;
 /** Used where the file has no two blocks at the code's indentation to learn from. */
@@ -82,6 +83,8 @@ class Spacing {
     // Right below a block's opening line, or right above its closing line: leave it as it is.
     if (indentOf(context[lower]) > indentOf(context[upper]) || CLOSER.test(context[lower])) return now;
     const level = indentOf(context[lower]);
+    // A comment right above the code: it introduces the code, keep them together as they were.
+    if ((this.python ? PYTHON_COMMENT : OTHER_COMMENT).test(context[upper]) && indentOf(context[upper]) <= level) return now;
     if (this.python) {
       const definition = [statementAbove(context, upper, level), statementFrom(context, lower)].some((line) => PYTHON_DEFINITION.test(line));
       if (!definition) return now;

@@ -67,6 +67,11 @@ describe("Python: PEP 8", () => {
     expect(apply(document, insert(1, `${GREET}\n`))).toBe(`import os\n\n\n${GREET}\n\n\n# the entry point\ndef main():\n    pass\n`);
   });
 
+  test("a comment right above the code stays with it", () => {
+    const document = "import os\n\n\n# helpers\n\ndef main():\n    pass\n";
+    expect(apply(document, insert(4, GREET))).toBe(`import os\n\n\n# helpers\n${GREET}\n\n\ndef main():\n    pass\n`);
+  });
+
   test("a replaced selection of whole lines", () => {
     const document = "import os\n\n\ndef main():\n    pass\n";
     const change = { range: { start: at(3), end: at(5) }, text: 'def main():\n    print("main")\n' };
@@ -110,6 +115,10 @@ describe("other languages: the file's own spacing between blocks", () => {
     const document = "class K {\n  a() {\n    return 1;\n  }\n}\n";
     const method = "  b() {\n    return 2;\n  }\n";
     expect(apply(document, insert(4, method), "typescript")).toBe("class K {\n  a() {\n    return 1;\n  }\n\n  b() {\n    return 2;\n  }\n}\n");
+  });
+
+  test("a comment right above the code stays with it", () => {
+    expect(apply("const a = 1;\n\n// helpers\n", insert(3, FN), "typescript")).toBe(`const a = 1;\n\n// helpers\n${FN}`);
   });
 
   test("a one-line statement among statements keeps what was there", () => {
