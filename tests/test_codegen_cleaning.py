@@ -161,6 +161,20 @@ def test_insert_at_a_cursor_on_a_blank_line_borrows_the_indentation_above():
     assert result == "def f():\n    a = 1\n    b = 2\n    return a + b\n"
 
 
+def test_insert_on_a_blank_line_between_two_functions_is_at_their_level():
+    document = "def first():\n    return 1\n\n|\n\ndef last():\n    return 2\n"
+    result = _fit(document, "", "def middle():\n    return 3", cursor=True)
+    assert result == (
+        "def first():\n    return 1\n\ndef middle():\n    return 3\n\ndef last():\n    return 2\n"
+    )
+
+
+def test_insert_after_a_blank_line_inside_a_body_keeps_the_body_level():
+    document = "def f():\n    a = 1\n\n|\n    return a\n"
+    result = _fit(document, "", "b = 2", cursor=True)
+    assert result == "def f():\n    a = 1\n\n    b = 2\n    return a\n"
+
+
 def test_insert_at_the_end_of_a_line_starts_a_new_line():
     result = _fit("x = 1|\ny = 2\n", "", "z = 3", cursor=True)
     assert result == "x = 1\nz = 3\ny = 2\n"

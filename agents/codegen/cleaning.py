@@ -231,7 +231,7 @@ def fit_code(code: str, document: str, start: int, end: int) -> str:
     """The `newText` that puts `code` at `document[start:end]`.
 
     Dedents the code, then indents every line but the first like the line at `start` (a blank
-    line borrows the indentation of the nearest non-blank line above); the first line gets
+    line borrows it from its neighbours, see `_reference_indent`); the first line gets
     whatever indentation the text before `start` on its line lacks. Uses the document's line
     endings and its tabs-or-spaces. The text ends with a line break only if the selection did;
     an insertion (empty range) next to other text on its line adds the line breaks it needs.
@@ -279,13 +279,24 @@ def _leading_whitespace(line: str) -> str:
 
 
 def _reference_indent(document: str, line_start: int) -> str:
-    """Indentation of the line at `line_start`, or of the nearest non-blank line above."""
-    lines = _LINE_BREAK.split(document[:line_start])[:-1]
+    """Indentation of the line at `line_start`; for a blank line, of the nearest non-blank line
+    above — unless blank lines part it from that line and the next non-blank line below is
+    indented less: then the cursor sits between two blocks (say, between two functions) and the
+    code belongs at the level of the one below."""
     current = document[line_start : _line_end(document, line_start)]
-    for line in [current, *reversed(lines)]:
-        if line.strip():
-            return _leading_whitespace(line)
-    return ""
+    if current.strip():
+        return _leading_whitespace(current)
+    above = _LINE_BREAK.split(document[:line_start])[:-1]
+    below = _LINE_BREAK.split(document[line_start:])[1:]
+    nearest_above = next((line for line in reversed(above) if line.strip()), "")
+    nearest_below = next((line for line in below if line.strip()), None)
+    indent = _leading_whitespace(nearest_above)
+    parted = bool(above) and not above[-1].strip()
+    if parted and nearest_below is not None:
+        below_indent = _leading_whitespace(nearest_below)
+        if len(below_indent) < len(indent):
+            return below_indent
+    return indent
 
 
 def _match_indent_style(lines: list[str], indent: str, document: str) -> list[str]:
