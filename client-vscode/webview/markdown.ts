@@ -3,6 +3,7 @@
 import DOMPurify from "dompurify";
 import hljs from "highlight.js/lib/common";
 import MarkdownIt from "markdown-it";
+import { tableAlignmentAsClass } from "./tableAlignment";
 
 function highlight(code: string, language: string): string {
   const known = language && hljs.getLanguage(language) ? language : undefined;
@@ -15,6 +16,7 @@ function highlight(code: string, language: string): string {
 }
 
 const markdown = new MarkdownIt({ html: false, linkify: true, breaks: false, highlight });
+markdown.use(tableAlignmentAsClass);
 
 const purifyConfig = {
   USE_PROFILES: { html: true },
