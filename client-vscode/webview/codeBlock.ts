@@ -13,9 +13,10 @@ const CODE_ACTIONS: { action: CodeAction; icon: string; label: string }[] = [
 
 const COPIED_FOR_MS = 2000;
 
-/** The fence's language tag, from the `language-X` class of the code element; none if untagged. */
+/** The fence's language tag of the code block (or `pre`) given, from its code element's
+ * `language-X` class; none if untagged. */
 export function codeLanguage(block: Element): string | undefined {
-  const code = block.querySelector("pre code");
+  const code = block.querySelector("code");
   return code ? /(?:^|\s)language-(\S+)/.exec(code.className)?.[1] : undefined;
 }
 
@@ -35,7 +36,7 @@ export function frameCodeBlock(pre: HTMLPreElement): HTMLElement {
   header.className = "code-header";
   const language = document.createElement("span");
   language.className = "code-language";
-  language.textContent = codeLanguage(pre.parentElement ?? pre) ?? "";
+  language.textContent = codeLanguage(pre) ?? "";
   const actions = document.createElement("span");
   actions.className = "code-actions";
   for (const { action, icon: name, label } of CODE_ACTIONS) {
