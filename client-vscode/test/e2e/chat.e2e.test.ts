@@ -90,7 +90,8 @@ async function lastAnswerEnds(frame: FrameLocator, status: string): Promise<Loca
 
 /** New chat from the view's title bar: the one place the side bar offers it. */
 async function newChat(page: Page): Promise<void> {
-  await page.locator('.part.sidebar .action-label[aria-label="New Chat"]').click();
+  // By role: the view's own (hidden) section header repeats the action.
+  await page.locator(".part.sidebar").getByRole("button", { name: "New Chat", exact: true }).click();
   await expect.poll(() => chat.locator(".message").count()).toBe(0);
 }
 
@@ -327,6 +328,7 @@ describe("chat panel", () => {
       await openFile(page, "main.py");
       await page.locator(".editor-instance .monaco-editor .view-lines").first().click();
       await open();
+      await expect.poll(() => chat.locator("#prompt").evaluate((prompt) => document.hasFocus() && document.activeElement === prompt)).toBe(true);
       await page.keyboard.type("typed after opening");
       await expect.poll(() => chat.locator("#prompt").inputValue()).toBe("typed after opening");
       await chat.locator("#prompt").fill("");
@@ -371,7 +373,13 @@ describe("chat panel", () => {
     // So does the long code line; the untagged block has no language label.
     const pres = answer.locator(".code-block pre");
     expect(await pres.first().evaluate((element) => element.scrollWidth > element.clientWidth)).toBe(true);
-    expect(await answer.locator(".code-language").allTextContents()).toEqual(["python", ""]);
+    // Each header names its block's language as the renderer tagged it (an untagged block: none).
+    expect(await answer.locator(".code-language").first().textContent()).toBe("python");
+    const labels = await answer.locator(".code-block").evaluateAll((blocks) =>
+      blocks.map((block) => [block.querySelector(".code-language")?.textContent, /language-(\S+)/.exec(block.querySelector("pre code")?.className ?? "")?.[1] ?? ""]),
+    );
+    expect(labels).toHaveLength(2);
+    for (const [label, tagged] of labels) expect(label).toBe(tagged);
     await chat.locator("#conversation").evaluate((conversation) => (conversation.scrollTop = 0));
     mkdirSync(artifactsDir, { recursive: true });
     for (const [name, theme, bodyClass] of THEMES) {
