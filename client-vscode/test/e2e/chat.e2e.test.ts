@@ -257,6 +257,8 @@ describe("chat panel", () => {
     const failed = await lastAnswerEnds(chat, "error");
     expect(await failed.locator(".error").textContent()).toContain("http://127.0.0.1:9");
     expect(await failed.locator(".error a").count()).toBe(0);
+    mkdirSync(artifactsDir, { recursive: true });
+    await workbench.page.locator(".part.sidebar").screenshot({ path: join(artifactsDir, "chat-error.png") });
     await failed.locator(".error-action", { hasText: "Open Settings" }).click();
     await expect.poll(() => settingsEditorShows(workbench.page), { timeout: 15_000 }).toEqual({ query: "ollama.baseUrl", firstSetting: "Ollama: Base Url" });
     await runCommand(workbench.page, "View: Close Editor");
@@ -351,6 +353,8 @@ describe("chat panel", () => {
 
   test("an example prompt fills the prompt and ticks its context", async () => {
     await newChat(workbench.page);
+    mkdirSync(artifactsDir, { recursive: true });
+    await workbench.page.locator(".part.sidebar").screenshot({ path: join(artifactsDir, "chat-empty.png") });
     const example = chat.locator(".example-prompt", { hasText: "Find bugs in the current file" });
     await example.click();
     expect(await chat.locator("#prompt").inputValue()).toBe("Find bugs in the current file");
@@ -380,6 +384,8 @@ describe("chat panel", () => {
     );
     expect(labels).toHaveLength(2);
     for (const [label, tagged] of labels) expect(label).toBe(tagged);
+    // Tall enough for the whole answer.
+    await page.setViewportSize({ width: 1400, height: 1900 });
     await chat.locator("#conversation").evaluate((conversation) => (conversation.scrollTop = 0));
     mkdirSync(artifactsDir, { recursive: true });
     for (const [name, theme, bodyClass] of THEMES) {
@@ -390,5 +396,6 @@ describe("chat panel", () => {
       await expect.poll(() => chat.locator("body").evaluate((body, wanted) => body.classList.contains(wanted), bodyClass)).toBe(true);
       await page.locator(".part.sidebar").screenshot({ path: join(artifactsDir, `chat-${name}.png`) });
     }
+    await page.setViewportSize({ width: 1400, height: 900 });
   });
 });
