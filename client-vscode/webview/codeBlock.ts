@@ -2,6 +2,7 @@
 // Insert at cursor, Replace selection, New file). The answer's renderer calls this once per
 // block; how the frame looks and what it offers lives here alone.
 import type { CodeAction } from "../shared/messages";
+import { codicon } from "./codicon";
 
 const CODE_ACTIONS: { action: CodeAction; icon: string; label: string }[] = [
   { action: "copy", icon: "copy", label: "Copy" },
@@ -20,13 +21,6 @@ export function codeLanguage(block: Element): string | undefined {
   return code ? /(?:^|\s)language-(\S+)/.exec(code.className)?.[1] : undefined;
 }
 
-function icon(document: Document, name: string): HTMLElement {
-  const span = document.createElement("span");
-  span.className = `codicon codicon-${name}`;
-  span.setAttribute("aria-hidden", "true");
-  return span;
-}
-
 /** Wrap a rendered `<pre>` (already in the page) in a code block with its header. */
 export function frameCodeBlock(pre: HTMLPreElement): HTMLElement {
   const document = pre.ownerDocument;
@@ -39,13 +33,13 @@ export function frameCodeBlock(pre: HTMLPreElement): HTMLElement {
   language.textContent = codeLanguage(pre) ?? "";
   const actions = document.createElement("span");
   actions.className = "code-actions";
-  for (const { action, icon: name, label } of CODE_ACTIONS) {
+  for (const { action, icon, label } of CODE_ACTIONS) {
     const button = document.createElement("button");
     button.className = "code-action icon-button";
     button.dataset.action = action;
     button.title = label;
     button.setAttribute("aria-label", label);
-    button.append(icon(document, name));
+    button.append(codicon(document, icon));
     actions.append(button);
   }
   header.append(language, actions);
@@ -60,13 +54,13 @@ export function showCopied(button: HTMLButtonElement): void {
   const feedback = document.createElement("span");
   feedback.className = "copied-label";
   feedback.textContent = "Copied";
-  button.replaceChildren(icon(document, "check"), feedback);
+  button.replaceChildren(codicon(document, "check"), feedback);
   button.classList.add("copied");
   button.setAttribute("aria-label", "Copied");
   clearTimeout(Number(button.dataset.copiedTimer));
   button.dataset.copiedTimer = String(
     setTimeout(() => {
-      button.replaceChildren(icon(document, "copy"));
+      button.replaceChildren(codicon(document, "copy"));
       button.classList.remove("copied");
       button.setAttribute("aria-label", "Copy");
     }, COPIED_FOR_MS),

@@ -1,14 +1,12 @@
 // What a failed answer offers: Retry (the same prompt, model and context again) and, when a
 // setting can fix the error, Open Settings at that setting.
+import { codicon } from "./codicon";
 
 function actionButton(document: Document, action: string, icon: string, label: string, secondary: boolean): HTMLButtonElement {
   const button = document.createElement("button");
   button.className = secondary ? "error-action secondary" : "error-action";
   button.dataset.action = action;
-  const symbol = document.createElement("span");
-  symbol.className = `codicon codicon-${icon}`;
-  symbol.setAttribute("aria-hidden", "true");
-  button.append(symbol, label);
+  button.append(codicon(document, icon), label);
   return button;
 }
 

@@ -3,6 +3,7 @@
 import type { AnswerEnd, CodeAction, FromWebview, ModelList, ToWebview } from "../shared/messages";
 import { AnswerView } from "./answerView";
 import { codeLanguage, showCopied } from "./codeBlock";
+import { codicon } from "./codicon";
 import { errorActions } from "./errorActions";
 
 declare function acquireVsCodeApi(): { postMessage(message: FromWebview): void };
@@ -63,10 +64,7 @@ function showModels({ models, selected }: ModelList): void {
 function turnLabel(icon: string, name: string): HTMLElement {
   const label = document.createElement("div");
   label.className = "turn-label";
-  const symbol = document.createElement("span");
-  symbol.className = `codicon codicon-${icon}`;
-  symbol.setAttribute("aria-hidden", "true");
-  label.append(symbol, name);
+  label.append(codicon(document, icon), name);
   return label;
 }
 

@@ -1,7 +1,6 @@
 // @vitest-environment jsdom
 import { afterEach, expect, test, vi } from "vitest";
 import { codeLanguage, frameCodeBlock, showCopied } from "../../../webview/codeBlock";
-import { errorActions } from "../../../webview/errorActions";
 import { renderMarkdown } from "../../../webview/markdown";
 
 function framed(markdown: string): HTMLElement {
@@ -48,20 +47,4 @@ test("Copy says Copied with a check mark, then goes back to its icon", () => {
   expect(copy.textContent).toBe("");
   expect(copy.querySelector(".codicon-copy")).not.toBeNull();
   expect(copy.getAttribute("aria-label")).toBe("Copy");
-});
-
-test("table alignment survives sanitizing, as classes (no style attribute reaches the page)", () => {
-  const body = framed("| Name | Speed | Size |\n|:---|:---:|---:|\n| a | fast | 1 |\n");
-  const cells = Array.from(body.querySelectorAll("tr:first-child th, tbody td"), (cell) => cell.className);
-  expect(cells).toEqual(["align-left", "align-center", "align-right", "align-left", "align-center", "align-right"]);
-  expect(body.querySelector("[style]")).toBeNull();
-});
-
-test("a failed answer offers Retry, and Open Settings only when a setting can fix it", () => {
-  const withSetting = errorActions(document, "a1", "ollama.baseUrl");
-  const buttons = Array.from(withSetting.querySelectorAll<HTMLButtonElement>("button.error-action"));
-  expect(buttons.map((button) => [button.dataset.action, button.textContent])).toEqual([["retry", "Retry"], ["openSettings", "Open Settings"]]);
-  expect(buttons[0].dataset.answerId).toBe("a1");
-  expect(buttons[1].dataset.setting).toBe("ollama.baseUrl");
-  expect(Array.from(errorActions(document, "a2", undefined).querySelectorAll("button"), (button) => button.dataset.action)).toEqual(["retry"]);
 });
