@@ -75,7 +75,7 @@ export function chatHtml(resources: ChatHtmlResources): string {
       <label class="checkbox"><input type="checkbox" id="include-file"> Current file</label>
       <span class="spacer"></span>
       <button id="send" class="icon-button send" title="Send (Enter)" aria-label="Send"><span class="codicon codicon-send" aria-hidden="true"></span></button>
-      <button id="stop" class="icon-button stop" hidden title="Stop" aria-label="Stop"><span class="codicon codicon-debug-stop" aria-hidden="true"></span></button>
+      <button id="stop" class="icon-button stop" hidden title="Stop" aria-label="Stop"><span class="codicon codicon-stop-circle" aria-hidden="true"></span></button>
     </div>
   </div>
 </footer>

@@ -324,9 +324,9 @@ describe("chat panel", () => {
     await runCommand(workbench.page, "View: Revert and Close Editor");
   });
 
-  test("opening the chat puts the focus in the prompt, by command and by its key (Ctrl+Alt+O)", async () => {
+  test("opening the chat puts the focus in the prompt, by command and by its key (Ctrl+Alt+J)", async () => {
     const page = workbench.page;
-    for (const open of [() => runCommand(page, "Ollama: Open Chat"), () => page.keyboard.press("Control+Alt+O")]) {
+    for (const open of [() => runCommand(page, "Ollama: Open Chat"), () => page.keyboard.press("Control+Alt+J")]) {
       await openFile(page, "main.py");
       await page.locator(".editor-instance .monaco-editor .view-lines").first().click();
       await open();
