@@ -84,17 +84,11 @@ function startAnswer(answerId: string, text: string, model: string): void {
   followAnswer = true;
 }
 
-function endAnswer(answerId: string, end: AnswerEnd): void {
+/** A failed answer's Retry and Open Settings, in its error box. */
+function offerErrorActions(answerId: string, end: AnswerEnd): void {
   const answer = answers.get(answerId);
-  if (answer) {
-    answer.finish(end);
-    if (end.status === "error") {
-      (answer.element.querySelector(".error") ?? answer.element).append(errorActions(document, answerId, end.setting));
-    }
-  }
-  answers.delete(answerId);
-  if (writing === answerId) setWriting(undefined);
-  prompt.focus();
+  if (!answer || end.status !== "error") return;
+  (answer.element.querySelector(".error") ?? answer.element).append(errorActions(document, answerId, end.setting));
 }
 
 window.addEventListener("message", (event: MessageEvent<ToWebview>) => {
@@ -110,7 +104,11 @@ window.addEventListener("message", (event: MessageEvent<ToWebview>) => {
       answers.get(message.answerId)?.push(message);
       return;
     case "answerEnd":
-      endAnswer(message.answerId, message.end);
+      answers.get(message.answerId)?.finish(message.end);
+      offerErrorActions(message.answerId, message.end);
+      answers.delete(message.answerId);
+      if (writing === message.answerId) setWriting(undefined);
+      prompt.focus();
       return;
     case "cleared":
       answers.clear();

@@ -2,8 +2,8 @@
 // DOMPurify, so neither `<img onerror>` nor `javascript:` links can survive into the page.
 import DOMPurify from "dompurify";
 import hljs from "highlight.js/lib/common";
-import MarkdownIt from "markdown-it";
 import { tableAlignmentAsClass } from "./tableAlignment";
+import MarkdownIt from "markdown-it";
 
 function highlight(code: string, language: string): string {
   const known = language && hljs.getLanguage(language) ? language : undefined;
@@ -16,6 +16,7 @@ function highlight(code: string, language: string): string {
 }
 
 const markdown = new MarkdownIt({ html: false, linkify: true, breaks: false, highlight });
+
 markdown.use(tableAlignmentAsClass);
 
 const purifyConfig = {
