@@ -72,14 +72,11 @@ function startAnswer(answerId: string, text: string, model: string): void {
   emptyState?.remove();
   const question = document.createElement("section");
   question.className = "message user";
-  const questionText = document.createElement("div");
-  questionText.className = "user-text";
-  questionText.textContent = text;
-  question.append(turnLabel("account", "You"), questionText);
+  question.textContent = text;
   const answer = new AnswerView(document);
-  answer.element.prepend(turnLabel("sparkle", model));
   answers.set(answerId, answer);
-  conversation.append(question, answer.element);
+  // Labels before the turns, not in them: a turn's text stays exactly what was asked or answered.
+  conversation.append(turnLabel("account", "You"), question, turnLabel("sparkle", model), answer.element);
   setWriting(answerId);
   followAnswer = true;
 }

@@ -62,11 +62,6 @@ let model: FakeModelServer;
 let workbench: Workbench;
 let chat: FrameLocator;
 
-/** The user turn's text, without its "You" label. */
-function userText(frame: FrameLocator): Locator {
-  return frame.locator(".message.user .user-text").last();
-}
-
 async function answerText(frame: FrameLocator): Promise<string> {
   const text = await frame.locator(".message.assistant .answer-body").last().textContent();
   // Without the cursor, and without the line break markdown-it ends its HTML with.
@@ -79,7 +74,7 @@ async function ask(frame: FrameLocator, prompt: string): Promise<void> {
   await input.fill(prompt);
   await input.press("Enter");
   await frame.locator(".message.assistant").last().waitFor();
-  await expect.poll(() => userText(frame).textContent()).toBe(prompt);
+  await expect.poll(() => frame.locator(".message.user").last().textContent()).toBe(prompt);
 }
 
 async function lastAnswerEnds(frame: FrameLocator, status: string): Promise<Locator> {
@@ -268,7 +263,7 @@ describe("chat panel", () => {
     const turns = await chat.locator(".message.user").count();
     await failed.locator(".error-action", { hasText: "Retry" }).click();
     await expect.poll(() => chat.locator(".message.user").count()).toBe(turns + 1);
-    expect(await userText(chat).textContent()).toBe("STREAM after an error");
+    expect(await chat.locator(".message.user").last().textContent()).toBe("STREAM after an error");
     await lastAnswerEnds(chat, "done");
     expect(await answerText(chat)).toBe(STREAMED_ANSWER);
   });
