@@ -1,0 +1,92 @@
+// A growing Markdown answer rendered block by block: each update costs what the last block
+// costs, however long the answer already is.
+//
+// Why this way: markdown-it's top-level block tokens carry their source lines (`map`). Only the
+// text after the blocks already finished is parsed; of its blocks, all but the last are finished
+// for good, since at top level a block that another one followed can no longer change: what
+// would change it (a setext underline, a lazy continuation line, a list's next item, a table's
+// next row) is decided by the complete line after it. A fence is finished as soon as its closing
+// line is complete. Finished blocks are rendered once (code highlighted then), so their DOM can stay;
+// the last block is re-rendered each frame with its code plain. This gives the same HTML as a
+// one-shot render with no new dependency. A DOM-morphing library (morphdom) would still parse,
+// highlight and sanitize the whole answer every frame; the streaming Markdown renderers on npm
+// drop GFM tables or sanitizing. The one thing a later line changes in an earlier block is a
+// reference definition (`[x]: url`) used before it: `usesReferences` tells to render it all again.
+import { parseMarkdown, renderMarkdown, renderTokens, type MarkdownEnv, type Token } from "./markdown";
+
+export interface MarkdownUpdate {
+  /** Sanitized HTML of the blocks this update finished (they never change again); may be "". */
+  finished: string;
+  /** Sanitized HTML of the rest: the block still being written, its code not yet highlighted. */
+  tail: string;
+}
+
+const LINE_BREAK = /\r\n?|\n/g; // as markdown-it counts lines
+
+/** Where line `line` (0-based) of `text` starts, or undefined when `text` has fewer line breaks. */
+function lineStart(text: string, line: number): number | undefined {
+  LINE_BREAK.lastIndex = 0;
+  let start = 0;
+  for (let seen = 0; seen < line; seen++) {
+    if (!LINE_BREAK.exec(text)) return undefined;
+    start = LINE_BREAK.lastIndex;
+  }
+  return start;
+}
+
+/** Whether a fence token's last line closes it and is itself complete (a newline follows). */
+function fenceClosed(fence: Token, text: string): boolean {
+  const [first, end] = fence.map!;
+  if (end - first < 2) return false;
+  const closingStart = lineStart(text, end - 1);
+  const afterClosing = lineStart(text, end);
+  if (closingStart === undefined || afterClosing === undefined) return false;
+  const closing = text.slice(closingStart, afterClosing).trimEnd();
+  const marker = fence.markup[0];
+  return /^ {0,3}(`{3,}|~{3,})$/.test(closing) && closing.trimStart()[0] === marker && closing.trim().length >= fence.markup.length;
+}
+
+export class StreamingMarkdown {
+  /** Length of the text's prefix whose blocks are finished and rendered. */
+  private finishedLength = 0;
+  /** Reference definitions of the finished blocks, for links in later ones. */
+  private readonly references: Record<string, unknown> = {};
+
+  update(text: string): MarkdownUpdate {
+    const rest = text.slice(this.finishedLength);
+    const env: MarkdownEnv = { references: { ...this.references } };
+    const tokens = parseMarkdown(rest, env);
+    const blocks = tokens.flatMap((token, index) => (token.level === 0 && token.nesting !== -1 && token.map ? [index] : []));
+    // The block being written is the last one whose first line is complete: a line still being
+    // written may yet continue the block before it ("2" becoming "2. the list's next item").
+    const completeLines = rest.match(LINE_BREAK)?.length ?? 0;
+    let open = blocks.length - 1;
+    if (open >= 0 && tokens[blocks[open]].map![0] >= completeLines) open--;
+    if (open < 0) return { finished: "", tail: renderTokens(tokens, env, false) };
+    const openBlock = tokens[blocks[open]];
+    let tailFrom = blocks[open];
+    let finishedLines = openBlock.map![0];
+    if (openBlock.type === "fence" && fenceClosed(openBlock, rest)) {
+      tailFrom = blocks[open + 1] ?? tokens.length;
+      finishedLines = openBlock.map![1];
+    }
+    const finishedSource = rest.slice(0, lineStart(rest, finishedLines));
+    if (finishedLines === 0 || finishedSource === "") return { finished: "", tail: renderTokens(tokens, env, false) };
+    this.finishedLength += finishedSource.length;
+    return {
+      // Parsed again on its own, with the references defined so far: the tail's may be unfinished.
+      finished: renderMarkdown(finishedSource, { references: this.references }),
+      tail: renderTokens(tokens.slice(tailFrom), env, false),
+    };
+  }
+
+  /** The answer is complete: HTML of what follows the finished blocks, code highlighted. */
+  finish(text: string): string {
+    return renderMarkdown(text.slice(this.finishedLength), { references: this.references });
+  }
+
+  /** Whether the answer defines references: a one-shot render may then link differently. */
+  get usesReferences(): boolean {
+    return Object.keys(this.references).length > 0;
+  }
+}
