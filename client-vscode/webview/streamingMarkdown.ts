@@ -46,6 +46,14 @@ function fenceClosed(fence: Token, text: string): boolean {
   return /^ {0,3}(`{3,}|~{3,})$/.test(closing) && closing.trimStart()[0] === marker && closing.trim().length >= fence.markup.length;
 }
 
+/** Whether a line starting `next` could belong to `block` instead: with no blank line between
+ * them (a lazy continuation, a setext underline), or for a list or indented code, even after one. */
+function mayContinue(block: Token, next: Token): boolean {
+  return block.map![1] === next.map![0] || CONTINUE_AFTER_BLANK_LINE.has(block.type);
+}
+
+const CONTINUE_AFTER_BLANK_LINE = new Set(["bullet_list_open", "ordered_list_open", "code_block"]);
+
 export class StreamingMarkdown {
   /** Length of the text's prefix whose blocks are finished and rendered. */
   private finishedLength = 0;
@@ -57,12 +65,12 @@ export class StreamingMarkdown {
     const env: MarkdownEnv = { references: { ...this.references } };
     const tokens = parseMarkdown(rest, env);
     const blocks = tokens.flatMap((token, index) => (token.level === 0 && token.nesting !== -1 && token.map ? [index] : []));
-    // The block being written is the last one whose first line is complete: a line still being
-    // written may yet continue the block before it ("2" becoming "2. the list's next item").
+    if (blocks.length === 0) return { finished: "", tail: renderTokens(tokens, env, false) };
+    // The block being written is the last one; and the one before it while the last one's first
+    // line is still being written and could yet continue it ("2" becoming "2. the list's next item").
     const completeLines = rest.match(LINE_BREAK)?.length ?? 0;
     let open = blocks.length - 1;
-    if (open >= 0 && tokens[blocks[open]].map![0] >= completeLines) open--;
-    if (open < 0) return { finished: "", tail: renderTokens(tokens, env, false) };
+    if (open > 0 && tokens[blocks[open]].map![0] >= completeLines && mayContinue(tokens[blocks[open - 1]], tokens[blocks[open]])) open--;
     const openBlock = tokens[blocks[open]];
     let tailFrom = blocks[open];
     let finishedLines = openBlock.map![0];

@@ -197,7 +197,7 @@ describe("streamed rendering", () => {
       finish(text);
       expect(body.innerHTML).toBe(oneShot(text));
     }
-  });
+  }, 30_000);
 });
 
 /** Lines that change the meaning of lines around them, joined at random. */
@@ -217,3 +217,20 @@ test("random Markdown streamed in random pieces ends as a one-shot render", () =
     expect(body.innerHTML, JSON.stringify(text)).toBe(oneShot(text));
   }
 }, 60_000);
+
+test("a paragraph is finished as soon as the next one starts; a list only once it cannot go on", () => {
+  const { body, write } = streamedAnswer();
+  write("First paragraph.\n\nSec");
+  const first = body.querySelector("p")!;
+  write("ond");
+  expect(body.querySelector("p")).toBe(first);
+  write(" paragraph.\n\n- item\n\n2");
+  const list = body.querySelector("ul")!;
+  write(".");
+  expect(body.querySelector("ul")).not.toBe(list); // "2." might still have been "- item"'s neighbour
+  write(" numbered\n");
+  const finishedList = body.querySelector("ul")!;
+  write("more");
+  expect(body.querySelector("ul")).toBe(finishedList);
+  expect(body.querySelector("ol li")?.textContent).toBe("numbered\nmore▊");
+});
