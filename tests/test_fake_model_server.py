@@ -166,6 +166,43 @@ def test_standalone_mode(tmp_path: Path) -> None:
     assert process.returncode == 0
 
 
+def test_standalone_mode_logs_when_each_chunk_was_written() -> None:
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "fake_model_server",
+            "--port",
+            "0",
+            "--log-chunks",
+            "--chunks-from-text",
+            "one two three",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        base_url = process.stdout.readline().split()[1]
+        body = {"model": "smollm2", "messages": [{"role": "user", "content": "go"}]}
+        before = time.time()
+        with httpx.Client(base_url=base_url, timeout=5) as client:
+            client.post("/api/chat", json=body).raise_for_status()
+        after = time.time()
+        logged: list[tuple[int, float]] = []
+        while not logged or logged[-1][0] < 3:
+            kind, path, sent, at = process.stdout.readline().split()
+            assert (kind, path) == ("CHUNK", "/api/chat")
+            logged.append((int(sent), float(at)))
+        assert [sent for sent, _ in logged] == sorted({sent for sent, _ in logged})
+        assert [at for _, at in logged] == sorted(at for _, at in logged)
+        assert before <= logged[0][1] and logged[-1][1] <= after
+    finally:
+        process.terminate()
+        process.wait(timeout=5)
+
+
 @pytest.mark.parametrize("kind", ["content", "thinking"])
 @pytest.mark.parametrize("text", TEXTS)
 def test_ollama_delta_line_is_the_json_of_its_dict(kind: str, text: str) -> None:
