@@ -69,7 +69,7 @@ export class AnswerView {
       const complete = this.stream.content === end.text && this.stream.thinking === end.thinking;
       this.element.dataset.streamComplete = String(complete);
       this.finishTail();
-      if (!complete || this.markdown.usesReferences) this.renderWhole(end.text, end.thinking);
+      if (!complete || this.markdown.definesReferences) this.renderWhole(end.text, end.thinking);
       return;
     }
     this.finishTail();
@@ -123,17 +123,15 @@ export class AnswerView {
     const template = this.element.ownerDocument.createElement("template");
     template.innerHTML = html;
     const before = this.body.lastChild;
+    const added = (): ChildNode[] => {
+      const nodes: ChildNode[] = [];
+      for (let node = before ? before.nextSibling : this.body.firstChild; node; node = node.nextSibling) nodes.push(node);
+      return nodes;
+    };
     this.body.append(template.content);
-    const added: ChildNode[] = [];
-    for (let node = before ? before.nextSibling : this.body.firstChild; node; node = node.nextSibling) added.push(node);
-    for (const node of added) {
-      if (node instanceof HTMLPreElement) frameCodeBlock(node);
-      else if (node instanceof Element) node.querySelectorAll("pre").forEach((pre) => frameCodeBlock(pre));
-    }
-    // Framing wraps a top-level <pre>: collect the nodes again.
-    added.length = 0;
-    for (let node = before ? before.nextSibling : this.body.firstChild; node; node = node.nextSibling) added.push(node);
-    return added;
+    const blocks = added().flatMap((node) => (node instanceof HTMLPreElement ? [node] : node instanceof Element ? Array.from(node.querySelectorAll("pre")) : []));
+    blocks.forEach((pre) => frameCodeBlock(pre));
+    return added(); // framing wrapped the top-level <pre>s
   }
 
   /** The cursor follows the last text of the block being written, or the last block. */

@@ -3,15 +3,16 @@
 //
 // Why this way: markdown-it's top-level block tokens carry their source lines (`map`). Only the
 // text after the blocks already finished is parsed; of its blocks, all but the last are finished
-// for good, since at top level a block that another one followed can no longer change: what
-// would change it (a setext underline, a lazy continuation line, a list's next item, a table's
-// next row) is decided by the complete line after it. A fence is finished as soon as its closing
-// line is complete. Finished blocks are rendered once (code highlighted then), so their DOM can stay;
-// the last block is re-rendered each frame with its code plain. This gives the same HTML as a
-// one-shot render with no new dependency. A DOM-morphing library (morphdom) would still parse,
-// highlight and sanitize the whole answer every frame; the streaming Markdown renderers on npm
-// drop GFM tables or sanitizing. The one thing a later line changes in an earlier block is a
-// reference definition (`[x]: url`) used before it: `usesReferences` tells to render it all again.
+// for good, since at top level what would change a block (a setext underline, a lazy
+// continuation line, a list's next item, a table's next row) is decided by the complete line
+// after it — so while the last block's first line is still being written, the block before it
+// may wait too. A fence is finished as soon as its closing line is complete. Finished blocks are
+// rendered once (code highlighted then), so their DOM can stay; the last block is rendered again
+// each frame with its code plain. The HTML is the same as a one-shot render (the unit tests stream
+// random Markdown to check it), with no new dependency. A DOM-morphing library (morphdom) would
+// still parse, highlight and sanitize the whole answer every frame. Limits: an answer that is one
+// long block (one list of many items) is rendered whole each frame, as before; and a reference
+// definition (`[x]: url`) changes links before it: `definesReferences` says to render it all again.
 import { parseMarkdown, renderMarkdown, renderTokens, type MarkdownEnv, type Token } from "./markdown";
 
 export interface MarkdownUpdate {
@@ -94,7 +95,7 @@ export class StreamingMarkdown {
   }
 
   /** Whether the answer defines references: a one-shot render may then link differently. */
-  get usesReferences(): boolean {
+  get definesReferences(): boolean {
     return Object.keys(this.references).length > 0;
   }
 }
