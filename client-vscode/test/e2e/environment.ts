@@ -271,6 +271,14 @@ export function chatFrame(page: Page): FrameLocator {
   return page.frameLocator("iframe.webview.ready").frameLocator("#active-frame");
 }
 
+/** Open the chat view and wait for its prompt; returns the chat webview's document. */
+export async function openChat(page: Page): Promise<FrameLocator> {
+  await runCommand(page, "Ollama: Open Chat");
+  const chat = chatFrame(page);
+  await chat.locator("#prompt").waitFor({ timeout: 30_000 });
+  return chat;
+}
+
 /** Open a workspace file with Quick Open and wait for its editor. */
 export async function openFile(page: Page, name: string): Promise<void> {
   await page.keyboard.press("Escape");

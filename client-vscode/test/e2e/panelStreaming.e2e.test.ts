@@ -1,11 +1,11 @@
 // The chat panel while a long answer streams, in a real VS Code (code-server in headless
 // Chromium): text of a finished paragraph can be selected and stays selected as tokens arrive,
 // and how long a token takes from the fake model server's write to the webview's DOM.
-import { writeFileSync, mkdirSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Frame, FrameLocator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { artifactsDir, chatFrame, FakeModelServer, ollamaSettings, openWorkbench, runCommand, words, type Workbench } from "./environment";
+import { artifactsDir, FakeModelServer, ollamaSettings, openChat, openWorkbench, words, type Workbench } from "./environment";
 
 const FIRST_PARAGRAPH = "Select this finished paragraph while the answer goes on.";
 /** Numbered tokens `t0`…, twenty to a paragraph: the DOM shows which one arrived when. */
@@ -51,15 +51,10 @@ beforeAll(async () => {
     { logChunks: true },
   );
   workbench = await openWorkbench(ollamaSettings(model), {});
-  await runCommand(workbench.page, "Ollama: Open Chat");
-  chat = chatFrame(workbench.page);
-  await chat.locator("#prompt").waitFor({ timeout: 30_000 });
+  chat = await openChat(workbench.page);
 });
 
-afterAll(async () => {
-  await workbench?.stop();
-  await model?.process.stop();
-});
+afterAll(() => Promise.all([workbench?.stop(), model?.process.stop()]));
 
 describe("chat panel while an answer streams", () => {
   test("a finished paragraph can be selected, and stays selected as more tokens arrive", async () => {
