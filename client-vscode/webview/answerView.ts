@@ -68,7 +68,7 @@ export class AnswerView {
       // stream alone had it all is kept: the server guarantees it, the tests check it.
       const complete = this.stream.content === end.text && this.stream.thinking === end.thinking;
       this.element.dataset.streamComplete = String(complete);
-      this.finishTail();
+      if (complete) this.finishTail();
       if (!complete || this.markdown.definesReferences) this.renderWhole(end.text, end.thinking);
       return;
     }
