@@ -41,6 +41,7 @@ npm run --silent package >&2
 
 echo "==> extension unit tests" >&2
 npm run --silent test:unit
+npm run --silent bench:panel -- --quick
 
 echo "==> code-server" >&2
 bash scripts/setup-code-server.sh

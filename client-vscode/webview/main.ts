@@ -105,7 +105,8 @@ window.addEventListener("message", (event: MessageEvent<ToWebview>) => {
       offerErrorActions(message.answerId, message.end);
       answers.delete(message.answerId);
       if (writing === message.answerId) setWriting(undefined);
-      prompt.focus();
+      // Not while the user has text of the conversation selected: focusing would drop it.
+      if (document.getSelection()?.isCollapsed !== false) prompt.focus();
       return;
     case "cleared":
       answers.clear();
