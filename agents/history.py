@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
+import os
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
@@ -190,9 +191,16 @@ class HistoryStore:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            raise StorageError(f"{self._cannot} {error.strerror or error}.") from None
+            raise StorageError(
+                f"{self._cannot} cannot create its folder ({error.strerror or error})."
+            ) from None
         if self.path.is_dir():
             raise StorageError(f"{self._cannot} it is a folder.")
+        # SQLite would open a read-only file for reading and fail at the first write.
+        if self.path.exists() and not os.access(self.path, os.W_OK):
+            raise StorageError(f"{self._cannot} it is read-only.")
+        if not os.access(self.path.parent, os.W_OK):
+            raise StorageError(f"{self._cannot} its folder is read-only.")
         db: sqlite3.Connection | None = None
         try:
             # isolation_level=None: we open transactions ourselves (BEGIN IMMEDIATE).
