@@ -105,7 +105,8 @@ class TerminalClient:
         return True
 
     async def request(self, command: Command, argument: Payload) -> Any:
-        """Run a command that does not stream; its result (JsonRpcException on an error)."""
+        """Run a command that does not stream; its result as JSON values (JsonRpcException on
+        an error)."""
         return await self._client.workspace_execute_command_async(
             lsp.ExecuteCommandParams(command=command, arguments=[argument.to_wire()])
         )
@@ -118,20 +119,23 @@ class TerminalClient:
                 found = await self.request(
                     Command.GET_CONVERSATION, ConversationParams(conversation_id)
                 )
-                summary = found.conversation
+                summary = found["conversation"]
             else:
                 page = await self.request(
                     Command.LIST_CONVERSATIONS, ListConversationsParams(limit=1)
                 )
-                if not page.conversations:
+                if not page["conversations"]:
                     say(f"error: no stored conversation to continue ({storage_note(page)})")
                     return False
-                summary = page.conversations[0]
+                summary = page["conversations"][0]
         except JsonRpcException as error:
             say(f"error: {error.message}")
             return False
-        self._conversation_id = summary.id
-        say(f"[continuing “{summary.title}”: {summary.messageCount} messages, {summary.id}]")
+        self._conversation_id = summary["id"]
+        say(
+            f"[continuing “{summary['title']}”: {summary['messageCount']} messages, "
+            f"{summary['id']}]"
+        )
         return True
 
     async def ask(self, prompt: str) -> int:
@@ -316,10 +320,10 @@ def _field(value: Any, name: str) -> Any:
 
 def storage_note(page: Any) -> str:
     """Where `ollama.listConversations` found conversations, or why it found none."""
-    storage = page.storage
-    if not storage.enabled:
+    storage = page["storage"]
+    if not storage["enabled"]:
         return "conversations are not stored: setting storage.enabled is off"
-    return storage.problem or f"history: {storage.path}"
+    return str(storage["problem"] or f"history: {storage['path']}")
 
 
 def _refused(reason: str) -> lsp.ApplyWorkspaceEditResult:

@@ -26,16 +26,16 @@ async def list_conversations(client: TerminalClient, limit: int) -> int:
             Command.LIST_CONVERSATIONS,
             ListConversationsParams(limit=min(MAX_PAGE, limit - shown), cursor=cursor),
         )
-        for summary in page.conversations:
-            updated = summary.updatedAt[:16].replace("T", " ")
-            print(f"{summary.id}  {updated}  {summary.messageCount:>4}  {summary.title}")
-        shown += len(page.conversations)
-        cursor = page.nextCursor
+        for summary in page["conversations"]:
+            updated = summary["updatedAt"][:16].replace("T", " ")
+            print(f"{summary['id']}  {updated}  {summary['messageCount']:>4}  {summary['title']}")
+        shown += len(page["conversations"])
+        cursor = page["nextCursor"]
         if cursor is None:
             break
     more = " (more with --limit)" if cursor is not None else ""
     say(f"[{shown} conversations{more}; {storage_note(page)}]")
-    return 1 if page.storage.problem else 0
+    return 1 if page["storage"]["problem"] else 0
 
 
 async def show_conversation(client: TerminalClient, conversation_id: str) -> int:
@@ -47,13 +47,13 @@ async def show_conversation(client: TerminalClient, conversation_id: str) -> int
         say(f"error: {error.message}")
         return 1
     out = sys.stdout
-    out.write(f"# {found.conversation.title}\n")
-    for turn in found.turns:
-        if turn.role == "user":
-            out.write("\n" + "".join(f"> {line}\n" for line in turn.text.splitlines() or [""]))
+    out.write(f"# {found['conversation']['title']}\n")
+    for turn in found["turns"]:
+        if turn["role"] == "user":
+            out.write("\n" + "".join(f"> {line}\n" for line in turn["text"].splitlines() or [""]))
             continue
-        stopped = " · stopped before the end" if turn.interrupted else ""
-        out.write(f"\n{turn.text.rstrip()}\n— {turn.model}{stopped}\n")
+        stopped = " · stopped before the end" if turn["interrupted"] else ""
+        out.write(f"\n{turn['text'].rstrip()}\n— {turn['model']}{stopped}\n")
     return 0
 
 
@@ -65,7 +65,7 @@ async def delete_conversation(client: TerminalClient, conversation_id: str) -> i
     except JsonRpcException as error:
         say(f"error: {error.message}")
         return 1
-    if not result.deleted:
+    if not result["deleted"]:
         say(f"error: no conversation {conversation_id}")
         return 1
     say(f"[deleted {conversation_id}]")
