@@ -10,8 +10,8 @@ How several editor windows (server processes) write one file at once without los
   lock is taken up front, where SQLite's busy handler waits for it (`busy_timeout`); a deferred
   transaction that upgrades from reading to writing would fail with SQLITE_BUSY at once.
   Past the timeout `_retrying` tries again with backoff, so "database is locked" never reaches
-  the user (an exchange is dropped from the file only after ~15 s of another process holding
-  the lock, and then it is said once, the conversation going on in memory).
+  the user (only a lock held by another process for over 20 s, which no exchange of ours takes,
+  makes storage fail: said once, the conversations go on in memory).
 - `synchronous=NORMAL`: in WAL mode a commit survives the process crashing (a power cut may take
   the last commits back), without an fsync per turn.
 
@@ -208,7 +208,6 @@ class HistoryStore:
                 self.path,
                 timeout=self._busy_timeout_s,
                 isolation_level=None,
-                check_same_thread=False,
             )
             db.execute("PRAGMA foreign_keys = ON")
             connected = db
@@ -241,6 +240,7 @@ class HistoryStore:
                 # Another process may have migrated it meanwhile: read again under the lock.
                 version = db.execute("PRAGMA user_version").fetchone()[0]
                 for migration in MIGRATIONS[version:]:
+                    # One statement at a time (`executescript` would commit): no `;` but theirs.
                     for statement in migration.split(";"):
                         if statement.strip():
                             db.execute(statement)
