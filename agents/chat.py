@@ -2,7 +2,9 @@
 
 It knows nothing of LSP: it takes a backend and a callback for deltas. A stopped or failed
 answer stays in the history as an interrupted assistant turn, so the next question of the
-conversation sees what the user saw. Memory is bounded: see `Conversations`.
+conversation sees what the user saw. Memory is bounded: see `Conversations`. With a `History`
+every exchange is also written to disk as it ends (a stopped or failed one too), and a
+conversation memory does not hold is loaded from there.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 import attrs
 
 from .backends.base import BackendError, ChatRequest, Delta, Finish, Message, ModelBackend
+from .history import History, Retention, StoredTurn, title_of
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +54,12 @@ class ChatTurn:
     #: Already fitted to the context budget.
     snippets: tuple[Snippet, ...] = ()
     options: dict[str, Any] = attrs.field(factory=dict)
+    #: The id is new (not the client's): there is nothing stored to load.
+    new_conversation: bool = False
+    #: Stored with the conversation (where it was held).
+    workspace_folder: str | None = None
+    #: What storage keeps, applied as this exchange is written.
+    retention: Retention = attrs.field(factory=Retention)
 
 
 @attrs.frozen
@@ -87,13 +96,16 @@ class Conversations:
 
     Beyond the capacity the least recently used conversation is forgotten; its id is kept so
     that continuing it is reported (`ChatAnswer.history_forgotten`) instead of answered as if
-    nothing had been said. A store on disk would sit behind `recent` (load on a miss) and
-    `record` (write through).
+    nothing had been said. With storage `ChatAgent` loads a conversation on a miss (`holds`)
+    and writes through after `record`, so a forgotten one comes back from disk.
     """
 
     def __init__(self) -> None:
         self._held: OrderedDict[str, list[_Turn]] = OrderedDict()
         self._forgotten: OrderedDict[str, None] = OrderedDict()
+
+    def holds(self, conversation_id: str) -> bool:
+        return conversation_id in self._held
 
     def recent(self, conversation_id: str, count: int) -> tuple[list[_Turn], bool]:
         """The conversation's last `count` turns, and whether it had been forgotten."""
@@ -125,18 +137,18 @@ class Conversations:
 class ChatAgent:
     def __init__(self) -> None:
         self.conversations = Conversations()
+        #: Where conversations are stored; None: in memory only.
+        self.history: History | None = None
 
     def reset(self, conversation_id: str) -> None:
-        """Forget a conversation; unknown ids are fine."""
+        """Release a conversation from memory (a stored copy stays); unknown ids are fine."""
         self.conversations.reset(conversation_id)
 
     async def answer(
         self, backend: ModelBackend, turn: ChatTurn, on_delta: Callable[[Delta], None]
     ) -> ChatAnswer:
         """Stream the model's answer to `turn` through `on_delta` and record it."""
-        recent, forgotten = self.conversations.recent(
-            turn.conversation_id, turn.max_history_messages
-        )
+        recent, forgotten = await self._recent(turn)
         if forgotten:
             log.info(
                 "Conversation %s was forgotten (memory holds the last %d used): "
@@ -151,13 +163,24 @@ class ChatAgent:
             user.as_message(),
         )
 
-        def record(answer: _Turn) -> None:
+        def record(answer: _Turn, model: str) -> None:
             self.conversations.record(
                 turn.conversation_id,
                 [user, answer],
                 keep=turn.max_history_messages,
                 capacity=turn.max_conversations,
             )
+            if self.history is not None:
+                self.history.append(
+                    turn.conversation_id,
+                    [
+                        StoredTurn("user", user.content, prompt=turn.prompt),
+                        StoredTurn("assistant", answer.content, None, answer.interrupted, model),
+                    ],
+                    title=title_of(turn.prompt),
+                    workspace_folder=turn.workspace_folder,
+                    retention=turn.retention,
+                )
 
         content: list[str] = []
         thinking: list[str] = []
@@ -177,11 +200,27 @@ class ChatAgent:
             if finish is None:
                 raise BackendError("streamDropped", "The model's stream ended without a finish.")
         except (asyncio.CancelledError, BackendError):
-            record(_Turn("assistant", "".join(content), interrupted=True))
+            record(_Turn("assistant", "".join(content), interrupted=True), turn.model)
             raise
         text = "".join(content)
-        record(_Turn("assistant", text))
+        record(_Turn("assistant", text), finish.model or turn.model)
         return ChatAnswer(text, "".join(thinking), finish, first_delta_at, forgotten)
+
+    async def _recent(self, turn: ChatTurn) -> tuple[list[_Turn], bool]:
+        """The turns to send before the prompt, and whether the conversation was forgotten;
+        loaded from storage when memory does not hold them."""
+        conversation_id = turn.conversation_id
+        held = self.conversations.holds(conversation_id)
+        if not held and not turn.new_conversation and self.history is not None:
+            stored = await self.history.recent_turns(conversation_id, turn.max_history_messages)
+            if stored:
+                self.conversations.record(
+                    conversation_id,
+                    [_Turn(t.role, t.content, t.interrupted) for t in stored],
+                    keep=turn.max_history_messages,
+                    capacity=turn.max_conversations,
+                )
+        return self.conversations.recent(conversation_id, turn.max_history_messages)
 
 
 def with_context(prompt: str, snippets: tuple[Snippet, ...]) -> str:

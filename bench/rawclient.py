@@ -7,12 +7,18 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import os
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
 SERVER_COMMAND = [sys.executable, "-m", "ollama_lsp.server", "--log-level", "WARNING"]
+
+#: The servers' conversation history (stored as in real use) goes here, never into the user's;
+#: removed when the bench ends.
+_DATA_HOME = tempfile.TemporaryDirectory(prefix="ollama-lsp-bench-")
 
 Notification = Callable[[str, Any, float], None]
 
@@ -54,6 +60,7 @@ class RawLspClient:
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.DEVNULL,
+            env={**os.environ, "XDG_DATA_HOME": _DATA_HOME.name},
         )
         self._reader = asyncio.create_task(self._read())
         initialized = await self.request(

@@ -23,7 +23,9 @@ from ollama_lsp.server.protocol import (
     TOKEN_NOTIFICATION,
     ChatParams,
     Command,
+    ConversationParams,
     GenerateCodeParams,
+    ListConversationsParams,
     Payload,
 )
 from ollama_lsp.server.pygls_internals import server_process
@@ -100,6 +102,40 @@ class TerminalClient:
         if self._in_flight is None:
             return False
         self._client.protocol.notify(lsp.CANCEL_REQUEST, lsp.CancelParams(id=self._in_flight))
+        return True
+
+    async def request(self, command: Command, argument: Payload) -> Any:
+        """Run a command that does not stream; its result as JSON values (JsonRpcException on
+        an error)."""
+        return await self._client.workspace_execute_command_async(
+            lsp.ExecuteCommandParams(command=command, arguments=[argument.to_wire()])
+        )
+
+    async def resume(self, conversation_id: str | None) -> bool:
+        """Continue a stored conversation: this one, or the last one updated. False (said)
+        when there is none."""
+        try:
+            if conversation_id is not None:
+                found = await self.request(
+                    Command.GET_CONVERSATION, ConversationParams(conversation_id)
+                )
+                summary = found["conversation"]
+            else:
+                page = await self.request(
+                    Command.LIST_CONVERSATIONS, ListConversationsParams(limit=1)
+                )
+                if not page["conversations"]:
+                    say(f"error: no stored conversation to continue ({storage_note(page)})")
+                    return False
+                summary = page["conversations"][0]
+        except JsonRpcException as error:
+            say(f"error: {error.message}")
+            return False
+        self._conversation_id = summary["id"]
+        say(
+            f"[continuing “{summary['title']}”: {summary['messageCount']} messages, "
+            f"{summary['id']}]"
+        )
         return True
 
     async def ask(self, prompt: str) -> int:
@@ -280,6 +316,14 @@ def _field(value: Any, name: str) -> Any:
     if isinstance(value, dict):
         return value.get(name)
     return getattr(value, name, None)
+
+
+def storage_note(page: Any) -> str:
+    """Where `ollama.listConversations` found conversations, or why it found none."""
+    storage = page["storage"]
+    if not storage["enabled"]:
+        return "conversations are not stored: setting storage.enabled is off"
+    return str(storage["problem"] or f"history: {storage['path']}")
 
 
 def _refused(reason: str) -> lsp.ApplyWorkspaceEditResult:

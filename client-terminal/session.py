@@ -1,5 +1,5 @@
-"""`ollama-lsp chat`, `ollama-lsp generate` and `ollama-lsp complete`: a session of the
-terminal client."""
+"""`ollama-lsp chat`, `ollama-lsp generate`, `ollama-lsp complete` and `ollama-lsp history`:
+a session of the terminal client."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from . import history
 from .client import TerminalClient, say
 
 
@@ -17,6 +18,8 @@ def run_chat(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     interactive = args.prompt is None
 
     async def chat(client: TerminalClient) -> int:
+        if args.resume is not None and not await client.resume(args.resume or None):
+            return 1
         if args.prompt is not None:
             return await client.ask(args.prompt)
         say("ollama-lsp chat — Enter sends, Ctrl-C stops an answer, Ctrl-D quits.")
@@ -30,6 +33,17 @@ def run_chat(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
                 await client.ask(line)
 
     return asyncio.run(_session(overrides, args.verbose, chat, interactive))
+
+
+def run_history(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
+    async def browse(client: TerminalClient) -> int:
+        if args.delete is not None:
+            return await history.delete_conversation(client, args.delete)
+        if args.id is not None:
+            return await history.show_conversation(client, args.id)
+        return await history.list_conversations(client, args.limit)
+
+    return asyncio.run(_session(overrides, False, browse, interactive=False))
 
 
 def run_generate(args: argparse.Namespace, overrides: dict[str, Any]) -> int:

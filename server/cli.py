@@ -1,5 +1,5 @@
 """`ollama-lsp`: the language server (stdio by default, `--tcp PORT` for debugging) and its
-terminal client (`ollama-lsp chat`, `ollama-lsp generate`, `ollama-lsp complete`)."""
+terminal client (`ollama-lsp chat`, `generate`, `complete`, `history`)."""
 
 from __future__ import annotations
 
@@ -51,6 +51,15 @@ def main(argv: list[str] | None = None) -> int:
         "generated; Ctrl-C stops it. Runs the language server as a child process over stdio.",
     )
     chat.add_argument("prompt", nargs="?", help="ask this once and exit")
+    chat.add_argument(
+        "--continue",
+        dest="resume",
+        nargs="?",
+        const="",
+        metavar="ID",
+        help="continue the last conversation, or the one with this ID (`ollama-lsp history` "
+        "lists them); put a PROMPT before it",
+    )
     chat.add_argument("--verbose", action="store_true", help="show the server's log on stderr")
     generate = commands.add_parser(
         "generate",
@@ -75,6 +84,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     complete.add_argument("target", metavar="FILE:LINE[:COL]")
     complete.add_argument("--verbose", action="store_true", help="show the server's log on stderr")
+    history = commands.add_parser(
+        "history",
+        parents=[common],
+        help="list, show or delete the stored conversations",
+        description="List the conversations stored by every editor window and terminal (most "
+        "recent first: id, last update in UTC, messages, title), show one (ID), or delete one. "
+        "`ollama-lsp chat --continue ID` continues one.",
+    )
+    history.add_argument("id", nargs="?", metavar="ID", help="print this conversation")
+    history.add_argument("--delete", metavar="ID", help="delete this conversation")
+    history.add_argument("--limit", type=int, default=20, help="list this many (default 20)")
     args = parser.parse_args(argv)
 
     if args.command == "chat":
@@ -85,6 +105,10 @@ def main(argv: list[str] | None = None) -> int:
         from ollama_lsp.terminal.session import run_generate
 
         return run_generate(args, settings_from_flags(args))
+    if args.command == "history":
+        from ollama_lsp.terminal.session import run_history
+
+        return run_history(args, settings_from_flags(args))
     if args.command == "complete":
         from ollama_lsp.terminal.session import run_complete
 

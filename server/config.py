@@ -7,6 +7,8 @@ A bad value never stops the server: it is reported and replaced by its default.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -94,6 +96,32 @@ class CompletionSettings:
 
 
 @attrs.frozen
+class StorageSettings:
+    """Conversation history on disk (SQLite), shared by every window of the user."""
+
+    #: false: conversations live in memory only and are lost when the server stops.
+    enabled: bool = True
+    #: The SQLite file; "" is `$XDG_DATA_HOME/ollama-lsp/history.sqlite3` (XDG_DATA_HOME
+    #: defaults to `~/.local/share`). `~` is the home folder.
+    path: str = ""
+    #: The most recently updated conversations kept; older ones are deleted as others are
+    #: written.
+    max_conversations: int = attrs.field(default=1000, metadata=at_least(1))
+    #: Conversations not updated for this many days are deleted as others are written (0: kept
+    #: whatever their age).
+    max_age_days: float = attrs.field(default=0.0, metadata=at_least(0))
+
+    def file(self) -> Path | None:
+        """Where the history lives (None when storage is off)."""
+        if not self.enabled:
+            return None
+        if self.path:
+            return Path(self.path).expanduser()
+        data_home = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+        return Path(data_home) / "ollama-lsp" / "history.sqlite3"
+
+
+@attrs.frozen
 class LimitSettings:
     max_prompt_chars: int = attrs.field(default=100_000, metadata=at_least(1))
     #: Size of the one shared HTTP connection pool per backend.
@@ -114,6 +142,7 @@ class Settings:
     timeouts: Timeouts = attrs.field(factory=Timeouts)
     chat: ChatSettings = ChatSettings()
     limits: LimitSettings = LimitSettings()
+    storage: StorageSettings = StorageSettings()
     codegen: CodegenSettings = CodegenSettings()
     completion: CompletionSettings = CompletionSettings()
     embedded: EmbeddedConfig = attrs.field(factory=EmbeddedConfig)

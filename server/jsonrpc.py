@@ -290,7 +290,8 @@ async def _read_messages(reader: ByteReader, peer: Peer) -> int:
 
 async def end_requests(ls: OllamaLanguageServer) -> None:
     """Cancel what is still running (commands answer -32800 and close their model streams),
-    drop requests to the client that will not be answered, close the model connections."""
+    drop requests to the client that will not be answered, close the model connections, write
+    the conversations' last turns."""
     await ls.running.cancel_all()
     pending = pending_requests(ls.protocol)
     for future in pending:
@@ -299,3 +300,4 @@ async def end_requests(ls: OllamaLanguageServer) -> None:
         *(f for f in pending if isinstance(f, asyncio.Future)), return_exceptions=True
     )
     await ls.close_backends()
+    await ls.close_history()

@@ -16,13 +16,14 @@ from pygls.lsp.server import LanguageServer
 
 from ollama_lsp.agents.backends import ModelBackend, create_backend
 from ollama_lsp.agents.chat import ChatAgent
+from ollama_lsp.agents.history import History
 
 from . import __version__
 from .config import Settings, parse_settings
 from .documents import Documents
 from .files import uri_to_path
 from .lsp_overrides import OllamaProtocol
-from .protocol import InvalidParams, Payload
+from .protocol import InvalidParams, Payload, StorageStatus
 from .pygls_internals import send_json
 from .requests import CommandCall, RunningRequests
 from .streaming import TokenStream
@@ -67,6 +68,7 @@ class OllamaLanguageServer(LanguageServer):
         folders: list[str | None] = [f.uri for f in params.workspace_folders or []]
         folders = folders or [params.root_uri]
         self.documents.folders = [p.resolve() for u in folders if u and (p := uri_to_path(u))]
+        self._open_history()
 
     def _compute_settings(self) -> tuple[Settings, list[str]]:
         problems: list[str] = []
@@ -105,6 +107,7 @@ class OllamaLanguageServer(LanguageServer):
         ):
             self._retire_backend()
         self.settings = new
+        self._open_history()
 
     def report_settings_problems(self, problems: list[str]) -> None:
         if not problems:
@@ -141,6 +144,43 @@ class OllamaLanguageServer(LanguageServer):
         if self._backend is not None:
             await self._backend.aclose()
             self._backend = None
+
+    # --- conversation history -------------------------------------------------------------
+
+    def _open_history(self) -> None:
+        """Open the history file the settings name, unless it is the one open; the old one
+        closes once its queued writes are done."""
+        path = self.settings.storage.file()
+        old = self.chat_agent.history
+        if (old.path if old else None) == path:
+            return
+        self.chat_agent.history = None if path is None else History(path, self._tell_storage)
+        if old is not None:
+            task = asyncio.ensure_future(old.close())
+            self._retiring.add(task)
+            task.add_done_callback(self._retiring.discard)
+
+    def _tell_storage(self, message: str) -> None:
+        self.window_show_message(
+            lsp.ShowMessageParams(type=lsp.MessageType.Warning, message=f"ollama-lsp: {message}")
+        )
+
+    @property
+    def workspace_folder_uris(self) -> list[str]:
+        return [folder.as_uri() for folder in self.documents.folders]
+
+    @property
+    def storage_status(self) -> StorageStatus:
+        history = self.chat_agent.history
+        if history is None:
+            return StorageStatus(enabled=False, path=None, problem=None)
+        return StorageStatus(enabled=True, path=str(history.path), problem=history.problem)
+
+    async def close_history(self) -> None:
+        """Write what is queued and close the file (at shutdown and exit)."""
+        history, self.chat_agent.history = self.chat_agent.history, None
+        if history is not None:
+            await history.close()
 
     # --- commands ------------------------------------------------------------------------
 

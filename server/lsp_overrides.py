@@ -39,6 +39,7 @@ class Host(Protocol):
     def on_initialize(self, params: lsp.InitializeParams) -> None: ...
     async def execute_command(self, name: str, call: CommandCall) -> Any: ...
     async def close_backends(self) -> None: ...
+    async def close_history(self) -> None: ...
 
 
 class OllamaProtocol(QuietProtocol):
@@ -76,6 +77,7 @@ class OllamaProtocol(QuietProtocol):
     async def lsp_shutdown(self, *args: Any) -> None:  # type: ignore[override]
         await self.host.running.cancel_all()
         await self.host.close_backends()
+        await self.host.close_history()
 
     @lsp_method(lsp.TEXT_DOCUMENT_DID_OPEN)
     def lsp_text_document__did_open(self, params: lsp.DidOpenTextDocumentParams) -> None:

@@ -37,11 +37,17 @@ class Command(enum.StrEnum):
     CHAT = "ollama.chat"
     #: The models the backend offers, and the default one.
     LIST_MODELS = "ollama.listModels"
-    #: Forget a conversation's history (an unknown id is a no-op).
+    #: Release a conversation from memory (an unknown id is a no-op); its stored copy stays.
     RESET_CONVERSATION = "ollama.resetConversation"
     #: Write code for a selection or at the cursor: plan → code → review (→ revise → review),
     #: every stage streaming; ends with an edit of the document.
     GENERATE_CODE = "ollama.generateCode"
+    #: The stored conversations, most recently updated first, a page at a time.
+    LIST_CONVERSATIONS = "ollama.listConversations"
+    #: A stored conversation with all its turns.
+    GET_CONVERSATION = "ollama.getConversation"
+    #: Delete a conversation from storage and memory.
+    DELETE_CONVERSATION = "ollama.deleteConversation"
 
 
 # --- Shared pieces ---------------------------------------------------------------------------
@@ -63,8 +69,8 @@ class ContextRef(Payload):
 class ChatParams(Payload):
     #: Not empty; at most `limits.maxPromptChars` characters.
     prompt: str
-    #: Absent: a new conversation. Unknown: a new one under that id (forgotten: see the
-    #: result's `historyForgotten`).
+    #: Absent: a new conversation. A stored one continues, also after a restart (its last
+    #: `chat.maxHistoryMessages` messages are loaded). Unknown: a new one under that id.
     conversation_id: str | None = optional()
     #: Default: the `model` setting.
     model: str | None = optional()
@@ -103,8 +109,9 @@ class ChatResult(Payload):
     #: `length`: the answer was cut at the model's token limit.
     done_reason: Literal["stop", "length"]
     usage: Usage
-    #: The conversation had been forgotten (memory holds the last `chat.maxConversations`):
-    #: the model did not see its earlier turns, and it starts over from this prompt.
+    #: The conversation had been forgotten (memory holds the last `chat.maxConversations`, and
+    #: storage was off or failed): the model did not see its earlier turns, and it starts over
+    #: from this prompt.
     history_forgotten: bool
     timings: Timings
 
@@ -134,6 +141,96 @@ class ListModelsResult(Payload):
 @attrs.define
 class ResetConversationParams(Payload):
     conversation_id: str
+
+
+# --- Conversation history: ollama.listConversations, getConversation, deleteConversation ----
+
+
+@attrs.define
+class StorageStatus(Payload):
+    """Where conversations are stored, and whether that works."""
+
+    #: false: setting `storage.enabled` is off; conversations live in memory only.
+    enabled: bool
+    #: The SQLite file (null when storage is off).
+    path: str | None
+    #: What went wrong and where the file is, once storage failed: conversations are then
+    #: kept in memory only, until the server restarts.
+    problem: str | None
+
+
+@attrs.define
+class ListConversationsParams(Payload):
+    #: Only conversations held in this server's workspace folders.
+    this_workspace: bool = optional(False)
+    #: Only titles containing this text (ASCII letters in any case).
+    title_contains: str | None = optional()
+    #: The most conversations in the page (1 to `MAX_PAGE`).
+    limit: int = optional(50)
+    #: The previous page's `nextCursor`.
+    cursor: str | None = optional()
+
+
+#: The most conversations `ollama.listConversations` answers at once.
+MAX_PAGE = 200
+
+
+@attrs.define
+class ConversationSummary(Payload):
+    id: str
+    #: The first line of the first prompt (at most 80 characters).
+    title: str
+    #: The first workspace folder of the window where it was held (null: none).
+    workspace_folder: str | None
+    #: ISO 8601 in UTC (`2026-12-01T06:30:00.123Z`).
+    created_at: str
+    updated_at: str
+    #: Prompts and answers stored (an interrupted answer counts).
+    message_count: int
+
+
+@attrs.define
+class ListConversationsResult(Payload):
+    #: Most recently updated first.
+    conversations: list[ConversationSummary]
+    #: Send it as `cursor` for the next page; null on the last page.
+    next_cursor: str | None
+    storage: StorageStatus
+
+
+@attrs.define
+class ConversationParams(Payload):
+    """Argument of `ollama.getConversation` and `ollama.deleteConversation`."""
+
+    conversation_id: str
+
+
+@attrs.define
+class ConversationTurn(Payload):
+    role: Literal["user", "assistant"]
+    #: What the user typed (without the editor context sent with it), or the answer as far as
+    #: it came.
+    text: str
+    #: The answer was stopped or failed before it was complete; continuing the conversation
+    #: tells the model so.
+    interrupted: bool
+    #: The model that answered (null for the user's turns).
+    model: str | None
+    #: ISO 8601 in UTC.
+    created_at: str
+
+
+@attrs.define
+class GetConversationResult(Payload):
+    conversation: ConversationSummary
+    #: Oldest first, every turn stored (more than a prompt sends: see `chat.maxHistoryMessages`).
+    turns: list[ConversationTurn]
+
+
+@attrs.define
+class DeleteConversationResult(Payload):
+    #: false: the conversation was neither stored nor in memory.
+    deleted: bool
 
 
 # --- ollama.generateCode ---------------------------------------------------------------------
@@ -199,6 +296,9 @@ SIGNATURES: dict[Command, CommandSignature] = {
     Command.LIST_MODELS: CommandSignature(None, ListModelsResult),
     Command.RESET_CONVERSATION: CommandSignature(ResetConversationParams, None),
     Command.GENERATE_CODE: CommandSignature(GenerateCodeParams, GenerateCodeResult, streams=True),
+    Command.LIST_CONVERSATIONS: CommandSignature(ListConversationsParams, ListConversationsResult),
+    Command.GET_CONVERSATION: CommandSignature(ConversationParams, GetConversationResult),
+    Command.DELETE_CONVERSATION: CommandSignature(ConversationParams, DeleteConversationResult),
 }
 
 # --- Streaming -------------------------------------------------------------------------------
@@ -296,8 +396,9 @@ INVALID_PARAMS = -32602
 REQUEST_FAILED = -32803
 
 #: `data.kind` of a RequestFailed error; `noCode`: `ollama.generateCode` found no code in the
-#: model's answer.
-FailureKind = ErrorKind | Literal["noCode"]
+#: model's answer; `notFound`: no stored conversation has that id; `storageUnavailable`:
+#: storage is off or failed (the message says what happened and where the file is).
+FailureKind = ErrorKind | Literal["noCode", "notFound", "storageUnavailable"]
 
 
 @attrs.define
@@ -329,7 +430,8 @@ class RequestCancelled(JsonRpcRequestCancelled):
 class InvalidParams(JsonRpcInvalidParams):
     """A bad argument: a wrong type, a missing or empty `prompt` / `instruction`, either over
     `limits.maxPromptChars`, a `uri` neither open nor under a workspace folder, a range outside
-    the document, `maxRevisions` out of range, an unknown command."""
+    the document, `maxRevisions` or `limit` out of range, a `cursor` not from
+    `ollama.listConversations`, an unknown command."""
 
     CODE = INVALID_PARAMS
 
@@ -338,7 +440,8 @@ class InvalidParams(JsonRpcInvalidParams):
 
 
 class RequestFailed(JsonRpcException):
-    """The model server failed, or the model answered no code; the message says what to do."""
+    """The model server failed, the model answered no code, or a stored conversation is not
+    there (or storage is unavailable); the message says what to do."""
 
     CODE = REQUEST_FAILED
 
@@ -376,6 +479,7 @@ def parse_params(params_type: type[T], arguments: list[Any] | None) -> T:
 __all__ = [
     "ERRORS",
     "INVALID_PARAMS",
+    "MAX_PAGE",
     "MAX_REVISIONS",
     "NOTIFICATIONS",
     "REQUEST_CANCELLED",
@@ -387,11 +491,18 @@ __all__ = [
     "Command",
     "CommandSignature",
     "ContextRef",
+    "ConversationParams",
+    "ConversationSummary",
+    "ConversationTurn",
+    "DeleteConversationResult",
     "FailureKind",
     "GenerateCodeParams",
     "GenerateCodeResult",
+    "GetConversationResult",
     "InvalidParams",
     "InvalidParamsData",
+    "ListConversationsParams",
+    "ListConversationsResult",
     "ListModelsResult",
     "ModelEntry",
     "Payload",
@@ -406,6 +517,7 @@ __all__ = [
     "RequestFailedData",
     "ResetConversationParams",
     "Stage",
+    "StorageStatus",
     "TextKind",
     "Timings",
     "TokenBatch",

@@ -12,7 +12,7 @@ from typing import Any
 
 from lsprotocol import types as lsp
 
-from .commands import chat, generate_code, models
+from .commands import chat, generate_code, history, models
 from .completion import InlineCompletions
 from .language_server import CommandHandler, OllamaLanguageServer
 from .protocol import Command
@@ -22,6 +22,9 @@ COMMANDS: dict[str, CommandHandler] = {
     Command.LIST_MODELS: models.list_models,
     Command.RESET_CONVERSATION: models.reset_conversation,
     Command.GENERATE_CODE: generate_code.generate_code,
+    Command.LIST_CONVERSATIONS: history.list_conversations,
+    Command.GET_CONVERSATION: history.get_conversation,
+    Command.DELETE_CONVERSATION: history.delete_conversation,
 }
 
 

@@ -93,6 +93,8 @@ class OllamaClient(LanguageClient):
         self.wire = Wire()
         #: What the server answered to `initialize`.
         self.server_capabilities: lsp.ServerCapabilities | None = None
+        #: `end()` was called: the server has stopped.
+        self.ended = False
         self._ids = itertools.count(1000)
         for method, handler in DEFAULT_CLIENT_FEATURES.items():
             if method != lsp.PROGRESS:
@@ -162,6 +164,15 @@ class OllamaClient(LanguageClient):
             msg_id=request_id,
         )
         return request_id, asyncio.wrap_future(future)
+
+    async def end(self) -> None:
+        """`shutdown`, `exit`, and wait for the server process to end (a restart's first half)."""
+        if self.ended:
+            return
+        self.ended = True
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.shutdown_session(), timeout=10)
+        await self.stop()
 
     def cancel(self, request_id: int) -> None:
         self.protocol.notify(lsp.CANCEL_REQUEST, lsp.CancelParams(id=request_id))
@@ -233,9 +244,7 @@ async def start_client(fake: FakeModelServer) -> AsyncIterator[StartClient]:
 
     yield start
     for client in clients:
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(client.shutdown_session(), timeout=10)
-        await client.stop()
+        await client.end()
 
 
 # --- documents, ranges and edits ---------------------------------------------------------------

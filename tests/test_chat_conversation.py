@@ -12,6 +12,8 @@ from fake_model_server import FakeModelServer, Script
 from ollama_lsp.server.protocol import Command
 from tests.lsp_helpers import StartClient
 
+MEMORY_ONLY = {"enabled": False}
+
 
 async def test_history_is_kept_per_conversation(start_client: StartClient, fake: FakeModelServer):
     client = await start_client({"chat": {"systemPrompt": "Be brief."}})
@@ -42,9 +44,10 @@ async def test_history_is_capped(start_client: StartClient, fake):
 
 
 async def test_least_recently_used_conversations_are_forgotten(start_client: StartClient, fake):
-    """Memory holds `chat.maxConversations`; continuing a forgotten one starts over, and the
-    result says so (a new id, or one reset, is not "forgotten")."""
-    client = await start_client({"chat": {"maxConversations": 2}})
+    """Memory holds `chat.maxConversations`; without storage continuing a forgotten one starts
+    over, and the result says so (a new id, or one reset, is not "forgotten"). With storage it
+    comes back from disk: test_history.py."""
+    client = await start_client({"chat": {"maxConversations": 2}, "storage": MEMORY_ONLY})
 
     async def ask(conversation: str) -> dict[str, Any]:
         result = await client.command(
@@ -84,7 +87,9 @@ async def test_a_conversation_keeps_only_the_messages_a_prompt_can_use(
 
 
 async def test_reset_conversation(start_client: StartClient, fake):
-    client = await start_client()
+    """Without storage a reset conversation starts over (with storage its stored copy comes
+    back: test_history.py)."""
+    client = await start_client({"storage": MEMORY_ONLY})
     await client.command(Command.CHAT, {"prompt": "q1", "conversationId": "c"})
     assert await client.command(Command.RESET_CONVERSATION, {"conversationId": "c"}) is None
     result = await client.command(Command.CHAT, {"prompt": "q2", "conversationId": "c"})

@@ -50,12 +50,15 @@ async def connect(port: int) -> RawPeer:
                 await asyncio.sleep(0.05)
 
 
-async def connect_as_the_client(port: int) -> RawPeer:
-    """Connect and initialize, retrying while the previous client's session is still ending."""
+async def connect_as_the_client(port: int, options: dict[str, Any] | None = None) -> RawPeer:
+    """Connect and initialize (with `options` as initializationOptions), retrying while the
+    previous client's session is still ending."""
     async with asyncio.timeout(10):
         while True:
             peer = await connect(port)
-            initialize = peer.request("initialize", {"capabilities": {}})
+            initialize = peer.request(
+                "initialize", {"capabilities": {}, "initializationOptions": options}
+            )
             with contextlib.suppress(AssertionError):  # refused: closed without an answer
                 await peer.response(initialize)
                 peer.notify("initialized", {})
@@ -110,14 +113,16 @@ async def test_the_next_client_gets_a_fresh_session(fake: FakeModelServer):
     server = await spawn_cli("--tcp", str(port), base_url=fake.base_url, stderr=DEVNULL)
     try:
         (await connect(port)).writer.close()  # a bare connect-and-close ends nothing
-        first = await connect_as_the_client(port)
+        # Memory only: a stored conversation would continue from disk, as after a restart.
+        memory_only = {"storage": {"enabled": False}}
+        first = await connect_as_the_client(port, memory_only)
         await ask(first, chat("remember me", "c"))
         first.request("workspace/executeCommand", chat("long", "c"))
         running = await fake.wait_for_request(2)
         first.writer.close()  # the client goes away mid-answer
         await fake.wait_disconnect(running)  # its running request was cancelled
 
-        second = await connect_as_the_client(port)
+        second = await connect_as_the_client(port, memory_only)
         answer = await ask(second, chat("who am I?", "c"))
         assert answer["result"]["text"] == "answer"
         sent = json.dumps(fake.requests[-1].body["messages"])

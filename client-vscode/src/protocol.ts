@@ -8,13 +8,19 @@ export const Command = {
   CHAT: "ollama.chat",
   /** The models the backend offers, and the default one. */
   LIST_MODELS: "ollama.listModels",
-  /** Forget a conversation's history (an unknown id is a no-op). */
+  /** Release a conversation from memory (an unknown id is a no-op); its stored copy stays. */
   RESET_CONVERSATION: "ollama.resetConversation",
   /**
    * Write code for a selection or at the cursor: plan → code → review (→ revise → review), every stage
    * streaming; ends with an edit of the document.
    */
   GENERATE_CODE: "ollama.generateCode",
+  /** The stored conversations, most recently updated first, a page at a time. */
+  LIST_CONVERSATIONS: "ollama.listConversations",
+  /** A stored conversation with all its turns. */
+  GET_CONVERSATION: "ollama.getConversation",
+  /** Delete a conversation from storage and memory. */
+  DELETE_CONVERSATION: "ollama.deleteConversation",
 } as const;
 export type Command = (typeof Command)[keyof typeof Command];
 
@@ -29,8 +35,8 @@ export interface ChatParams {
   /** Not empty; at most `limits.maxPromptChars` characters. */
   prompt: string;
   /**
-   * Absent: a new conversation. Unknown: a new one under that id (forgotten: see the result's
-   * `historyForgotten`).
+   * Absent: a new conversation. A stored one continues, also after a restart (its last
+   * `chat.maxHistoryMessages` messages are loaded). Unknown: a new one under that id.
    */
   conversationId?: string;
   /** Default: the `model` setting. */
@@ -72,8 +78,8 @@ export interface ChatResult {
   doneReason: "stop" | "length";
   usage: Usage;
   /**
-   * The conversation had been forgotten (memory holds the last `chat.maxConversations`): the model did not
-   * see its earlier turns, and it starts over from this prompt.
+   * The conversation had been forgotten (memory holds the last `chat.maxConversations`, and storage was off
+   * or failed): the model did not see its earlier turns, and it starts over from this prompt.
    */
   historyForgotten: boolean;
   timings: Timings;
@@ -95,6 +101,84 @@ export interface ListModelsResult {
 
 export interface ResetConversationParams {
   conversationId: string;
+}
+
+/** Where conversations are stored, and whether that works. */
+export interface StorageStatus {
+  /** false: setting `storage.enabled` is off; conversations live in memory only. */
+  enabled: boolean;
+  /** The SQLite file (null when storage is off). */
+  path: string | null;
+  /**
+   * What went wrong and where the file is, once storage failed: conversations are then kept in memory only,
+   * until the server restarts.
+   */
+  problem: string | null;
+}
+
+export interface ListConversationsParams {
+  /** Only conversations held in this server's workspace folders. */
+  thisWorkspace?: boolean;
+  /** Only titles containing this text (ASCII letters in any case). */
+  titleContains?: string;
+  /** The most conversations in the page (1 to `MAX_PAGE`). */
+  limit?: number;
+  /** The previous page's `nextCursor`. */
+  cursor?: string;
+}
+
+/** The most conversations `ollama.listConversations` answers at once. */
+export const MAX_PAGE = 200;
+
+export interface ConversationSummary {
+  id: string;
+  /** The first line of the first prompt (at most 80 characters). */
+  title: string;
+  /** The first workspace folder of the window where it was held (null: none). */
+  workspaceFolder: string | null;
+  /** ISO 8601 in UTC (`2026-12-01T06:30:00.123Z`). */
+  createdAt: string;
+  updatedAt: string;
+  /** Prompts and answers stored (an interrupted answer counts). */
+  messageCount: number;
+}
+
+export interface ListConversationsResult {
+  /** Most recently updated first. */
+  conversations: ConversationSummary[];
+  /** Send it as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+  storage: StorageStatus;
+}
+
+/** Argument of `ollama.getConversation` and `ollama.deleteConversation`. */
+export interface ConversationParams {
+  conversationId: string;
+}
+
+export interface ConversationTurn {
+  role: "user" | "assistant";
+  /** What the user typed (without the editor context sent with it), or the answer as far as it came. */
+  text: string;
+  /**
+   * The answer was stopped or failed before it was complete; continuing the conversation tells the model so.
+   */
+  interrupted: boolean;
+  /** The model that answered (null for the user's turns). */
+  model: string | null;
+  /** ISO 8601 in UTC. */
+  createdAt: string;
+}
+
+export interface GetConversationResult {
+  conversation: ConversationSummary;
+  /** Oldest first, every turn stored (more than a prompt sends: see `chat.maxHistoryMessages`). */
+  turns: ConversationTurn[];
+}
+
+export interface DeleteConversationResult {
+  /** false: the conversation was neither stored nor in memory. */
+  deleted: boolean;
 }
 
 /** The most revisions one request may ask for (each one is two more model calls). */
@@ -217,9 +301,11 @@ export const INVALID_PARAMS = -32602;
 export const REQUEST_FAILED = -32803;
 
 /**
- * `data.kind` of a RequestFailed error; `noCode`: `ollama.generateCode` found no code in the model's answer.
+ * `data.kind` of a RequestFailed error; `noCode`: `ollama.generateCode` found no code in the model's answer;
+ * `notFound`: no stored conversation has that id; `storageUnavailable`: storage is off or failed (the message
+ * says what happened and where the file is).
  */
-export type FailureKind = "unreachable" | "modelNotFound" | "streamError" | "streamDropped" | "timeout" | "poolTimeout" | "notAModelServer" | "unauthorized" | "backendError" | "fimUnsupported" | "noCode";
+export type FailureKind = "unreachable" | "modelNotFound" | "streamError" | "streamDropped" | "timeout" | "poolTimeout" | "notAModelServer" | "unauthorized" | "backendError" | "fimUnsupported" | "noCode" | "notFound" | "storageUnavailable";
 
 export interface InvalidParamsData {
   /**

@@ -8,6 +8,7 @@ import uuid
 from lsprotocol import types as lsp
 
 from ollama_lsp.agents.chat import ChatTurn, Snippet
+from ollama_lsp.agents.history import Retention
 
 from ..documents import SNIFF_CHARS, Document, FileDocument, binary_reason
 from ..language_server import OllamaLanguageServer
@@ -29,6 +30,7 @@ async def chat(ls: OllamaLanguageServer, call: CommandCall) -> ChatResult:
     params = parse_params(ChatParams, call.arguments)
     ls.check_prompt(params.prompt)
     settings = ls.settings
+    storage = settings.storage
     turn = ChatTurn(
         conversation_id=params.conversation_id or str(uuid.uuid4()),
         prompt=params.prompt,
@@ -38,6 +40,9 @@ async def chat(ls: OllamaLanguageServer, call: CommandCall) -> ChatResult:
         max_conversations=settings.chat.max_conversations,
         snippets=context_snippets(ls, params.context, settings.chat.max_context_chars),
         options=params.options,
+        new_conversation=params.conversation_id is None,
+        workspace_folder=next(iter(ls.workspace_folder_uris), None),
+        retention=Retention(storage.max_conversations, storage.max_age_days),
     )
     async with ls.stream(call, title="Ollama chat", label="Generating") as stream:
         answer = await ls.chat_agent.answer(
