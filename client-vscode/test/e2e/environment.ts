@@ -170,7 +170,8 @@ export async function openWorkbench(settings: Record<string, unknown>, files: Re
       "--disable-workspace-trust",
       workspace,
     ],
-    { env: { ...process.env, VSCODE_PROXY_URI: "" } },
+    // The language server keeps its conversation history under the test's own folder.
+    { env: { ...process.env, VSCODE_PROXY_URI: "", XDG_DATA_HOME: join(root, "data") } },
   );
   let browser: Browser | undefined;
   const stop = async (): Promise<void> => {
