@@ -1,6 +1,8 @@
-// A long model answer as the panel gets it: prose, lists, tables and twelve-line code blocks, half
-// of them without a language tag, cut into tokens of at most four characters after the leading
-// whitespace (about the size of a model's tokens). Deterministic (a fixed seed).
+// A long model answer as the panel gets it, cut into tokens of at most four characters after the
+// leading whitespace (about the size of a model's tokens). Deterministic (a fixed seed). Two shapes:
+// "mixed", prose, lists, tables and twelve-line code blocks, half of them without a language tag;
+// "list", one numbered list whose every item holds a paragraph, a code block and a short nested list
+// (step-by-step instructions: one top-level block as long as the answer).
 
 const WORDS = (
   "the panel renders each block once and only the growing tail again so work per frame stays " +
@@ -42,11 +44,23 @@ function* sections(random) {
   }
 }
 
+function* listItems(random) {
+  for (let number = 1; ; number++) {
+    const [language, lines] = Object.entries(CODE)[number % 3];
+    const code = lines.map((line) => `   ${line}`).join("\n");
+    const fence = number % 2 === 0 ? "```" + language : "```";
+    const notes = Array.from({ length: 2 }, () => `   - ${sentence(random, 4 + random(6))}`).join("\n");
+    yield `${number}. ${sentence(random, 6 + random(8))}\n\n   ${fence}\n${code}\n   \`\`\`\n\n   ${sentence(random, 10 + random(10))}\n\n${notes}`;
+  }
+}
+
+const SHAPES = { mixed: sections, list: listItems };
+
 /** The answer's tokens: `count` pieces whose concatenation is the answer's text. */
-export function answerTokens(count, seed = 1) {
+export function answerTokens(count, seed = 1, shape = "mixed") {
   const random = makeRandom(seed);
   const tokens = [];
-  for (const section of sections(random)) {
+  for (const section of SHAPES[shape](random)) {
     for (const match of ("\n\n" + section).matchAll(/\s*\S{1,4}/g)) {
       tokens.push(tokens.length === 0 ? match[0].trimStart() : match[0]);
       if (tokens.length === count) return tokens;

@@ -6,6 +6,7 @@
 //   npm run bench:panel                   1,000 to 30,000 tokens (a few minutes)
 //   npm run bench:panel -- --quick        one small answer: fails only on a broken invariant
 //   npm run bench:panel -- --scenario 8000@400   one answer: tokens @ tokens per second
+//   npm run bench:panel -- --scenario 8000@400:list   the same, the answer one long numbered list
 //   npm run bench:panel -- --webview F    measure another build of the webview (e.g. main's)
 //
 // Reports long tasks (> 50 ms), the longest task, frame gaps (p50/p99), the batch-to-screen delay
@@ -32,6 +33,7 @@ const SCENARIOS = {
     { tokens: 3000, rate: 100 },
     { tokens: 8000, rate: 400 },
     { tokens: 30000, rate: 400 },
+    { tokens: 8000, rate: 400, shape: "list" },
   ],
 };
 
@@ -172,9 +174,9 @@ try {
   console.log(`webview: ${webview}`);
   console.log("| answer | long tasks (> 50 ms) | longest | main thread blocked | CPU: tasks > 50 ms, longest, main thread total | frame gap p50 / p99 | batch to screen p50 / p99 | panel vs model |");
   console.log("|---|---|---|---|---|---|---|---|");
-  const chosen = option("--scenario")?.split("@").map(Number);
-  const scenarios = chosen ? [{ tokens: chosen[0], rate: chosen[1] }] : SCENARIOS[quick ? "quick" : "full"];
-  for (const { tokens: count, rate } of scenarios) {
+  const chosen = /^(\d+)@(\d+)(?::(\w+))?$/.exec(option("--scenario") ?? "");
+  const scenarios = chosen ? [{ tokens: Number(chosen[1]), rate: Number(chosen[2]), shape: chosen[3] }] : SCENARIOS[quick ? "quick" : "full"];
+  for (const { tokens: count, rate, shape = "mixed" } of scenarios) {
     // A fresh page each time, the size of VS Code's side bar; CSP bypassed for the model's worker only.
     const context = await browser.newContext({ viewport: { width: 400, height: 900 }, bypassCSP: true });
     const page = await context.newPage();
@@ -182,13 +184,13 @@ try {
       window.acquireVsCodeApi = () => ({ postMessage: () => undefined });
     });
     await page.goto(`http://127.0.0.1:${server.address().port}/`);
-    const tokens = answerTokens(count);
+    const tokens = answerTokens(count, 1, shape);
     await browser.startTracing(page, { categories: ["toplevel", "__metadata"] });
     const run = await page.evaluate(streamInPage, { tokens, rate, batchMs: BATCH_MS, longTaskMs: LONG_TASK_MS, workerSource: MODEL_WORKER });
     const cpu = taskCpuMs(await browser.stopTracing());
     const sameHtml = await page.evaluate(sameAsOneShot, tokens.join(""));
     await context.close();
-    const name = `${count.toLocaleString("en")} tokens at ${rate} tok/s`;
+    const name = `${count.toLocaleString("en")} tokens at ${rate} tok/s${shape === "mixed" ? "" : ", one long list"}`;
     const ms = (value) => `${Math.round(value)} ms`;
     const longest = run.longTasks.length ? ms(Math.max(...run.longTasks)) : "—";
     const blocked = run.longTasks.reduce((sum, duration) => sum + duration, 0) / 1000;
