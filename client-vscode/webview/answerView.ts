@@ -1,13 +1,15 @@
 // The DOM of one answer: rendered Markdown, a collapsed "Thinking" section, the blinking cursor
 // while it is written, code-block actions, and how it ended (done, stopped, error).
 // Blocks are appended once finished and never replaced (text can be selected while the answer
-// streams); only the block still being written is rendered again, at most once per frame.
+// streams); only the block still being written is rendered again, at most once per frame. A list
+// is a container its finished items are appended to (streamingMarkdown.ts). A code block being
+// written keeps its frame (header, buttons: a click is never lost) while its text grows.
 import type { AnswerEnd } from "../shared/messages";
 import { AnswerStream, type Delta } from "./answerStream";
-import { frameCodeBlock } from "./codeBlock";
+import { codeLanguage, frameCodeBlock } from "./codeBlock";
 import { FrameScheduler, type RequestFrame } from "./frameScheduler";
 import { renderMarkdown } from "./markdown";
-import { StreamingMarkdown } from "./streamingMarkdown";
+import { StreamingMarkdown, type FinishedPart, type MarkdownUpdate } from "./streamingMarkdown";
 
 /** Elements the cursor may go into: it must follow the last text, not close a block early. */
 const CURSOR_CONTAINERS = new Set(["P", "UL", "OL", "LI", "BLOCKQUOTE", "PRE", "CODE", "DIV", "H1", "H2", "H3", "H4", "H5", "H6", "TABLE", "TBODY", "TR", "TD"]);
@@ -24,6 +26,8 @@ export class AnswerView {
   private readonly frames: FrameScheduler;
   /** The nodes of the block still being written, and the HTML they were made from. */
   private tail: { nodes: ChildNode[]; html: string } = { nodes: [], html: "" };
+  /** The list whose items are still being written, if any. */
+  private openList: Element | undefined;
   private streaming = true;
 
   constructor(document: Document, requestFrame?: RequestFrame) {
@@ -68,11 +72,11 @@ export class AnswerView {
       // stream alone had it all is kept: the server guarantees it, the tests check it.
       const complete = this.stream.content === end.text && this.stream.thinking === end.thinking;
       this.element.dataset.streamComplete = String(complete);
-      if (complete) this.finishTail();
+      if (complete) this.show(this.markdown.finish(this.stream.content));
       if (!complete || this.markdown.definesReferences) this.renderWhole(end.text, end.thinking);
       return;
     }
-    this.finishTail();
+    this.show(this.markdown.finish(this.stream.content));
     if (end.status === "stopped") {
       this.status.textContent = "Stopped";
     } else {
@@ -86,29 +90,51 @@ export class AnswerView {
 
   private render(): void {
     this.showThinking(this.stream.thinking);
-    const { finished, tail } = this.markdown.update(this.stream.content);
-    if (finished !== "" || tail !== this.tail.html) {
-      this.cursor.remove();
-      this.tail.nodes.forEach((node) => node.remove());
-      if (finished !== "") this.append(finished);
-      this.tail = { nodes: this.append(tail), html: tail };
-    }
+    this.show(this.markdown.update(this.stream.content));
     if (this.streaming) this.placeCursor();
   }
 
-  /** The last block, finished: re-rendered only if that changes it (its code highlighted). */
-  private finishTail(): void {
-    const html = this.markdown.finish(this.stream.content);
-    if (html === this.tail.html) return;
+  /** Appends what is finished, and renders the tail again only if it changed. */
+  private show({ finished, tailItems, tail }: MarkdownUpdate): void {
+    const html = `${tailItems}\u0000${tail}`;
+    if (finished.length === 0 && html === this.tail.html) return;
+    this.cursor.remove();
+    // The tail's code frames are kept for the code blocks that take their place, in order.
+    const frames = this.tail.nodes.flatMap((node) => (node instanceof Element ? Array.from(node.querySelectorAll<HTMLElement>(".code-block")) : []));
     this.tail.nodes.forEach((node) => node.remove());
-    this.tail = { nodes: this.append(html), html };
+    finished.forEach((part) => this.appendPart(part, frames));
+    this.tail = { nodes: [...this.append(this.openList ?? this.body, tailItems, frames), ...this.append(this.body, tail, frames)], html };
+  }
+
+  private appendPart(part: FinishedPart, frames: HTMLElement[]): void {
+    switch (part.kind) {
+      case "blocks":
+        this.append(this.body, part.html, frames);
+        return;
+      case "listOpen": {
+        const nodes = this.append(this.body, part.html);
+        const list = nodes.find((node) => node instanceof Element);
+        if (part.replacing && this.openList) {
+          nodes.forEach((node) => node !== list && node.remove()); // the line break after it stays
+          this.openList.replaceWith(list!);
+        }
+        this.openList = list;
+        return;
+      }
+      case "items":
+        this.append(this.openList!, part.html, frames);
+        return;
+      case "listClose":
+        this.openList = undefined;
+    }
   }
 
   private renderWhole(content: string, thinking: string): void {
     this.thinking.hidden = thinking === "";
     this.thinkingText.data = thinking;
     this.body.replaceChildren();
-    this.tail = { nodes: this.append(renderMarkdown(content)), html: "" };
+    this.openList = undefined;
+    this.tail = { nodes: this.append(this.body, renderMarkdown(content)), html: "" };
   }
 
   /** Thinking only grows while it streams: append what is new. */
@@ -117,20 +143,25 @@ export class AnswerView {
     if (thinking.length > this.thinkingText.length) this.thinkingText.appendData(thinking.slice(this.thinkingText.length));
   }
 
-  /** Append sanitized HTML to the body, code blocks framed; returns the nodes added. */
-  private append(html: string): ChildNode[] {
+  /** Append sanitized HTML to `parent`, code blocks framed (in `frames` taken from the old tail,
+   * in order, while their language matches); returns the nodes added. */
+  private append(parent: Element, html: string, frames: HTMLElement[] = []): ChildNode[] {
     if (html === "") return [];
     const template = this.element.ownerDocument.createElement("template");
     template.innerHTML = html;
-    const before = this.body.lastChild;
+    const before = parent.lastChild;
     const added = (): ChildNode[] => {
       const nodes: ChildNode[] = [];
-      for (let node = before ? before.nextSibling : this.body.firstChild; node; node = node.nextSibling) nodes.push(node);
+      for (let node = before ? before.nextSibling : parent.firstChild; node; node = node.nextSibling) nodes.push(node);
       return nodes;
     };
-    this.body.append(template.content);
+    parent.append(template.content);
     const blocks = added().flatMap((node) => (node instanceof HTMLPreElement ? [node] : node instanceof Element ? Array.from(node.querySelectorAll("pre")) : []));
-    blocks.forEach((pre) => frameCodeBlock(pre));
+    for (const pre of blocks) {
+      const frame = frames.shift();
+      if (frame && codeLanguage(frame) === codeLanguage(pre)) reframe(frame, pre);
+      else frameCodeBlock(pre);
+    }
     return added(); // framing wrapped the top-level <pre>s
   }
 
@@ -144,6 +175,21 @@ export class AnswerView {
     }
     if (this.cursor.parentNode !== target || this.cursor.nextSibling) target.append(this.cursor);
   }
+}
+
+/** Puts `frame` (a code block's frame, out of the page) in place of the new `pre`: while the block
+ * streams its code is plain text that only grows, so only the new text is added. */
+function reframe(frame: HTMLElement, pre: HTMLPreElement): void {
+  const framed = frame.querySelector("pre")!;
+  const [code, newCode] = [framed.querySelector("code"), pre.querySelector("code")];
+  pre.replaceWith(frame);
+  if (!code || !newCode || code.childElementCount > 0 || newCode.childElementCount > 0) {
+    framed.replaceWith(pre); // highlighted now that its fence closed
+    return;
+  }
+  const [text, newText] = [code.textContent ?? "", newCode.textContent ?? ""];
+  if (code.childNodes.length === 1 && code.firstChild instanceof Text && newText.startsWith(text)) code.firstChild.appendData(newText.slice(text.length));
+  else code.textContent = newText;
 }
 
 /** The last child that is not blank text (markdown-it ends blocks with a line break). */

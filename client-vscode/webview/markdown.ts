@@ -31,6 +31,22 @@ const plainCodeOptions = { ...markdown.options, highlight: null };
 
 markdown.use(tableAlignmentAsClass);
 
+// A list is loose (its items' paragraphs in <p>) when a blank line separates two items or two
+// blocks of one item. markdown-it keeps the second to itself; a list rendered item by item
+// (StreamingMarkdown) needs it, so it is noted on the item's token: `meta.looseBlocks`.
+const tokenizeBlocks = markdown.block.tokenize.bind(markdown.block);
+markdown.block.tokenize = (state, startLine, endLine) => {
+  tokenizeBlocks(state, startLine, endLine);
+  if (state.parentType !== "list" || state.tight) return; // not a list item's blocks, or tight ones
+  for (let index = state.tokens.length - 1; index >= 0; index--) {
+    const item = state.tokens[index];
+    if (item.type === "list_item_open" && item.level === state.level - 1) {
+      item.meta = { ...item.meta, looseBlocks: true };
+      return;
+    }
+  }
+};
+
 const purifyConfig = {
   USE_PROFILES: { html: true },
   FORBID_TAGS: ["style", "form", "input", "button", "textarea", "select", "iframe", "object", "embed"],
@@ -46,6 +62,12 @@ export function parseMarkdown(text: string, env: MarkdownEnv): Token[] {
 /** Sanitized HTML for parsed tokens; `highlightCode` false renders code blocks as plain text. */
 export function renderTokens(tokens: Token[], env: MarkdownEnv, highlightCode: boolean): string {
   return DOMPurify.sanitize(markdown.renderer.render(tokens, highlightCode ? markdown.options : plainCodeOptions, env), purifyConfig);
+}
+
+/** Sanitized HTML of an empty container block (a list whose items are added one by one). */
+export function renderContainer(open: Token, close: Token, env: MarkdownEnv): string {
+  // Rendered apart: together, markdown-it would leave out the line break an item would follow.
+  return DOMPurify.sanitize(markdown.renderer.render([open], markdown.options, env) + markdown.renderer.render([close], markdown.options, env), purifyConfig);
 }
 
 /** Sanitized HTML for Markdown text (an unfinished answer renders as far as it goes). */

@@ -226,8 +226,10 @@ test("a paragraph is finished as soon as the next one starts; a list only once i
   expect(body.querySelector("p")).toBe(first);
   write(" paragraph.\n\n- item\n\n2");
   const list = body.querySelector("ul")!;
+  const item = list.querySelector("li")!;
   write(".");
-  expect(body.querySelector("ul")).not.toBe(list); // "2." might still have been "- item"'s neighbour
+  expect(body.querySelector("ul")).toBe(list); // a list's container stays from its first line on
+  expect(body.querySelector("ul li")).not.toBe(item); // "2." might still have been "- item"'s neighbour
   write(" numbered\n");
   const finishedList = body.querySelector("ul")!;
   write("more");
