@@ -100,7 +100,7 @@ export class AnswerView {
     if (finished.length === 0 && html === this.tail.html) return;
     this.cursor.remove();
     // The tail's code frames are kept for the code blocks that take their place, in order.
-    const frames = this.tail.nodes.flatMap((node) => (node instanceof Element ? Array.from(node.querySelectorAll<HTMLElement>(".code-block")) : []));
+    const frames = this.tail.nodes.flatMap((node) => (node instanceof HTMLElement ? (node.matches(".code-block") ? [node] : Array.from(node.querySelectorAll<HTMLElement>(".code-block"))) : []));
     this.tail.nodes.forEach((node) => node.remove());
     finished.forEach((part) => this.appendPart(part, frames));
     this.tail = { nodes: [...this.append(this.openList ?? this.body, tailItems, frames), ...this.append(this.body, tail, frames)], html };

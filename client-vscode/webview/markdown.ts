@@ -51,6 +51,8 @@ const purifyConfig = {
   USE_PROFILES: { html: true },
   FORBID_TAGS: ["style", "form", "input", "button", "textarea", "select", "iframe", "object", "embed"],
   FORBID_ATTR: ["style"],
+  // An ordered list's first number ("3. …"): a value that is no URL, which ALLOWED_URI_REGEXP would drop.
+  ADD_URI_SAFE_ATTR: ["start"],
   ALLOWED_URI_REGEXP: /^(?:https?:|mailto:|#)/i,
 };
 

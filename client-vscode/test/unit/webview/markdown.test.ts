@@ -50,6 +50,10 @@ describe("renderMarkdown", () => {
     expect(Array.from(html.querySelectorAll("a"), (a) => a.getAttribute("href"))).toEqual(["https://example.com/a", "https://example.org"]);
   });
 
+  test("an ordered list keeps its first number", () => {
+    expect(render("3. three\n4. four").querySelector("ol")?.getAttribute("start")).toBe("3");
+  });
+
   test("unknown code languages render as plain text", () => {
     const html = render("```nosuchlang\n<b>x</b>\n```");
     expect(html.querySelector("pre code.language-nosuchlang")?.textContent).toBe("<b>x</b>\n");

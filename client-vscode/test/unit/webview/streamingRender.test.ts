@@ -236,3 +236,117 @@ test("a paragraph is finished as soon as the next one starts; a list only once i
   expect(body.querySelector("ul")).toBe(finishedList);
   expect(body.querySelector("ol li")?.textContent).toBe("numbered\nmore▊");
 });
+
+/** Lines of lists: items of both kinds, nested items, code and paragraphs inside items, blank lines
+ * that turn a list loose, and lines that end it. */
+const LIST_LINES = ["1. step", "2. step", "10. step", "3) other", "- item", "- item", "* star", "   text in the item", "  lazy", "   ```sh", "   make", "   ```", "```", "   - nested", "     - deeper", "   1. nested", "    indented", "> quote", "---", "paragraph", "# heading", "[r]: https://example.com", "see [r]", "", "", ""];
+
+test("random lists streamed in random pieces end as a one-shot render", () => {
+  let state = 3;
+  const random = (below: number): number => {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    return state % below;
+  };
+  for (let round = 0; round < 120; round++) {
+    const text = Array.from({ length: 6 + random(20) }, () => LIST_LINES[random(LIST_LINES.length)]).join("\n");
+    const { body, write, finish } = streamedAnswer();
+    for (const piece of pieces(text, round)) write(piece);
+    finish(text);
+    expect(body.innerHTML, JSON.stringify(text)).toBe(oneShot(text));
+  }
+}, 120_000);
+
+describe("a long list streamed item by item", () => {
+  const step = (number: number): string => `${number}. Step ${number}:\n\n   \`\`\`bash\n   make target${number}\n   \`\`\`\n\n   Then check it.\n\n`;
+
+  test("finished items keep their nodes; the list's container stays", () => {
+    const { body, write } = streamedAnswer();
+    const third = "3. Step 3:\n"; // its first line complete: step 2 is finished
+    write(step(1) + step(2) + third);
+    const list = body.querySelector("ol")!;
+    const [first, second] = Array.from(list.querySelectorAll(":scope > li"));
+    const firstText = first.querySelector("p")!.firstChild;
+    for (let number = 3; number <= 8; number++) for (const piece of pieces(step(number).slice(number === 3 ? third.length : 0), number)) write(piece);
+    expect(body.querySelector("ol")).toBe(list);
+    const items = Array.from(list.querySelectorAll(":scope > li"));
+    expect(items).toHaveLength(8);
+    expect(items[0]).toBe(first);
+    expect(items[1]).toBe(second);
+    expect(first.querySelector("p")!.firstChild).toBe(firstText);
+    const seventh = items[6];
+    write("9. Step");
+    expect(list.querySelectorAll(":scope > li")[6]).toBe(seventh);
+  });
+
+  test("a code block inside a finished item is highlighted and framed once", () => {
+    const highlightCalls = vi.spyOn(hljs, "highlight");
+    const { body, write, finish } = streamedAnswer();
+    const text = step(1) + step(2) + step(3) + "Done.";
+    for (const piece of pieces(text, 21)) write(piece);
+    const frames = Array.from(body.querySelectorAll(".code-block"));
+    finish(text);
+    expect(highlightCalls).toHaveBeenCalledTimes(3);
+    expect(Array.from(body.querySelectorAll(".code-block"))).toEqual(frames);
+    for (const frame of frames) expect(frame.querySelector(".hljs-built_in, .hljs-keyword, span")).not.toBeNull();
+    expect(body.innerHTML).toBe(oneShot(text));
+  });
+
+  test("a blank line that turns the list loose renders its finished items again, once", () => {
+    const { body, write, finish } = streamedAnswer();
+    const tight = "- one\n- two\n- three\n- four\n";
+    for (const piece of pieces(tight, 31)) write(piece);
+    expect(body.querySelector("ul li p")).toBeNull();
+    const list = body.querySelector("ul")!;
+    write("\n- five, after a blank line\n");
+    expect(body.querySelectorAll("ul li p")).toHaveLength(5);
+    const relisted = body.querySelector("ul")!;
+    expect(relisted).not.toBe(list);
+    const items = Array.from(relisted.querySelectorAll("li"));
+    for (const piece of pieces("- six\n- seven\n\nAfter.", 32)) write(piece);
+    expect(body.querySelector("ul")).toBe(relisted);
+    expect(Array.from(relisted.querySelectorAll("li")).slice(0, 4)).toEqual(items.slice(0, 4));
+    finish(tight + "\n- five, after a blank line\n- six\n- seven\n\nAfter.");
+    expect(body.innerHTML).toBe(oneShot(tight + "\n- five, after a blank line\n- six\n- seven\n\nAfter."));
+  });
+
+  test("an ordered list keeps its start number", () => {
+    const { body, write, finish } = streamedAnswer();
+    const text = "Steps:\n\n3. three\n4. four\n5. five";
+    for (const piece of pieces(text, 41)) write(piece);
+    expect(body.querySelector("ol")!.getAttribute("start")).toBe("3");
+    finish(text);
+    expect(body.innerHTML).toBe(oneShot(text));
+  });
+});
+
+test("a code block being written keeps its frame and buttons; only its text grows", () => {
+  const highlightCalls = vi.spyOn(hljs, "highlight");
+  const { body, write } = streamedAnswer();
+  write("Run:\n\n```python\nimport os\n");
+  const frame = body.querySelector(".code-block")!;
+  const copy = frame.querySelector("button[data-action=copy]")!;
+  const text = frame.querySelector("code")!.firstChild;
+  for (const piece of pieces("print(os.getcwd())\nprint(1)\n", 51)) {
+    write(piece);
+    expect(body.querySelector(".code-block")).toBe(frame);
+    expect(body.querySelector("button[data-action=copy]")).toBe(copy);
+    expect(frame.querySelector("code")!.firstChild).toBe(text);
+  }
+  expect(text!.textContent).toBe("import os\nprint(os.getcwd())\nprint(1)\n"); // then the cursor
+  expect(highlightCalls).not.toHaveBeenCalled();
+  write("```\n\nAfter.");
+  expect(highlightCalls).toHaveBeenCalledTimes(1);
+  expect(body.querySelector("button[data-action=copy]")).toBe(copy); // the fence closed: highlighted in the same frame
+  expect(frame.querySelector("code .hljs-keyword")?.textContent).toBe("import");
+});
+
+test("a code block in a list's last item keeps its frame while it streams", () => {
+  const { body, write } = streamedAnswer();
+  write("1. Install:\n\n   ```bash\n   npm ci\n");
+  const copy = body.querySelector("li button[data-action=copy]")!;
+  for (const piece of pieces("   npm run build\n   npm test\n", 52)) {
+    write(piece);
+    expect(body.querySelector("li button[data-action=copy]")).toBe(copy);
+  }
+  expect(body.querySelector("li code")!.firstChild!.textContent).toBe("npm ci\nnpm run build\nnpm test\n"); // then the cursor
+});
