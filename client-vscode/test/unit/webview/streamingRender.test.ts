@@ -257,7 +257,7 @@ test("random lists streamed in random pieces end as a one-shot render", () => {
 }, 120_000);
 
 describe("a long list streamed item by item", () => {
-  const step = (number: number): string => `${number}. Step ${number}:\n\n   \`\`\`bash\n   make target${number}\n   \`\`\`\n\n   Then check it.\n\n`;
+  const step = (number: number): string => `${number}. Step ${number}:\n\n   \`\`\`bash\n   echo target${number}\n   \`\`\`\n\n   Then check it.\n\n`;
 
   test("finished items keep their nodes; the list's container stays", () => {
     const { body, write } = streamedAnswer();
@@ -282,12 +282,16 @@ describe("a long list streamed item by item", () => {
     const highlightCalls = vi.spyOn(hljs, "highlight");
     const { body, write, finish } = streamedAnswer();
     const text = step(1) + step(2) + step(3) + "Done.";
-    for (const piece of pieces(text, 21)) write(piece);
-    const frames = Array.from(body.querySelectorAll(".code-block"));
+    const third = text.indexOf("3. Step 3:\n") + "3. Step 3:\n".length;
+    for (const piece of pieces(text.slice(0, third), 21)) write(piece);
+    expect(highlightCalls).toHaveBeenCalledTimes(2); // steps 1 and 2 are finished, the list is not
+    const frames = Array.from(body.querySelectorAll("li .code-block"));
+    expect(frames).toHaveLength(2);
+    for (const frame of frames) expect(frame.querySelector("code span")).not.toBeNull();
+    for (const piece of pieces(text.slice(third), 22)) write(piece);
     finish(text);
     expect(highlightCalls).toHaveBeenCalledTimes(3);
-    expect(Array.from(body.querySelectorAll(".code-block"))).toEqual(frames);
-    for (const frame of frames) expect(frame.querySelector(".hljs-built_in, .hljs-keyword, span")).not.toBeNull();
+    expect(Array.from(body.querySelectorAll("li .code-block")).slice(0, 2)).toEqual(frames);
     expect(body.innerHTML).toBe(oneShot(text));
   });
 
