@@ -47,10 +47,11 @@ function* sections(random) {
 function* listItems(random) {
   for (let number = 1; ; number++) {
     const [language, lines] = Object.entries(CODE)[number % 3];
-    const code = lines.map((line) => `   ${line}`).join("\n");
+    const indent = " ".repeat(`${number}. `.length); // the item's content column: "10. " needs four
+    const code = lines.map((line) => indent + line).join("\n");
     const fence = number % 2 === 0 ? "```" + language : "```";
-    const notes = Array.from({ length: 2 }, () => `   - ${sentence(random, 4 + random(6))}`).join("\n");
-    yield `${number}. ${sentence(random, 6 + random(8))}\n\n   ${fence}\n${code}\n   \`\`\`\n\n   ${sentence(random, 10 + random(10))}\n\n${notes}`;
+    const notes = Array.from({ length: 2 }, () => `${indent}- ${sentence(random, 4 + random(6))}`).join("\n");
+    yield `${number}. ${sentence(random, 6 + random(8))}\n\n${indent}${fence}\n${code}\n${indent}\`\`\`\n\n${indent}${sentence(random, 10 + random(10))}\n\n${notes}`;
   }
 }
 

@@ -97,11 +97,18 @@ function closing(tokens: Token[], open: number): number {
   return index;
 }
 
-/** The list's items (token indexes of their `list_item_open`). */
-function listItems(tokens: Token[], list: number, close: number): number[] {
+/** A list's tokens: where it opens and closes, and where its items open. */
+interface ListTokens {
+  list: number;
+  close: number;
+  items: number[];
+}
+
+function listTokens(tokens: Token[], list: number): ListTokens {
+  const close = closing(tokens, list);
   const items: number[] = [];
   for (let index = list + 1; index < close; index++) if (tokens[index].type === "list_item_open" && tokens[index].level === tokens[list].level + 1) items.push(index);
-  return items;
+  return { list, close, items };
 }
 
 /** Paragraphs directly in the list's items in <p> (loose) or not (tight), as markdown-it does. */
@@ -165,7 +172,7 @@ export class StreamingMarkdown {
     if (this.list) {
       // The text goes on with the open list's first unfinished item.
       if (open === 0) return this.advanceList(text, rest, tokens, env, starts, 0, completeLines, complete, finished);
-      this.finishItems(text, rest, tokens, env, starts, 0, Number.POSITIVE_INFINITY, finished);
+      this.finishItems(text, rest, tokens, env, starts, listTokens(tokens, 0), Number.POSITIVE_INFINITY, finished);
       finished.push({ kind: "listClose" });
       this.list = undefined;
       blocksFrom = tokens[0].map![1];
@@ -190,10 +197,10 @@ export class StreamingMarkdown {
   /** The open list at `tokens[list]` is the block being written: its items whose next item's first
    * line is complete are finished, the rest are the tail's items; what follows the list, the tail. */
   private advanceList(text: string, rest: string, tokens: Token[], env: MarkdownEnv, starts: number[], list: number, completeLines: number, complete: boolean, finished: FinishedPart[]): MarkdownUpdate {
-    const close = closing(tokens, list);
-    const items = listItems(tokens, list, close);
+    const listed = listTokens(tokens, list);
+    const { close, items } = listed;
     const firstOpen = complete ? 0 : items.findIndex((_, index) => index === items.length - 1 || tokens[items[index + 1]].map![0] >= completeLines);
-    const unfinishedFrom = this.finishItems(text, rest, tokens, env, starts, list, firstOpen, finished);
+    const unfinishedFrom = this.finishItems(text, rest, tokens, env, starts, listed, firstOpen, finished);
     this.finishedLength += starts[tokens[unfinishedFrom].map![0]];
     return { finished, tailItems: renderTokens(tokens.slice(unfinishedFrom, close), env, complete), tail: renderTokens(tokens.slice(close + 1), env, complete) };
   }
@@ -201,10 +208,8 @@ export class StreamingMarkdown {
   /** Finishes the open list's first `count` items (all if more): parts to append them, and the
    * open list's finished items again should its looseness have changed. Returns the token index of
    * the first unfinished item (the list's close if none). Items' paragraphs are set loose or tight. */
-  private finishItems(text: string, rest: string, tokens: Token[], env: MarkdownEnv, starts: number[], list: number, count: number, finished: FinishedPart[]): number {
+  private finishItems(text: string, rest: string, tokens: Token[], env: MarkdownEnv, starts: number[], { list, close, items }: ListTokens, count: number, finished: FinishedPart[]): number {
     const openList = this.list!;
-    const close = closing(tokens, list);
-    const items = listItems(tokens, list, close);
     // As markdown-it decides it: a blank line between an item's blocks, or after an item but the last.
     const endsWithBlankLine = (item: Token): boolean => item.map![1] - item.map![0] > 1 && /^[ \t]*$/.test(lineText(rest, starts, item.map![1] - 1));
     const looseItem = (index: number): boolean => Boolean(tokens[items[index]].meta?.looseBlocks) || (index < items.length - 1 && endsWithBlankLine(tokens[items[index]]));
