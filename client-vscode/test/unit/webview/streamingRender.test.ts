@@ -203,20 +203,24 @@ describe("streamed rendering", () => {
 /** Lines that change the meaning of lines around them, joined at random. */
 const TRICKY_LINES = ["text", "more text", "1. first", "2. next", "1) other", "- item", "- item", "* star", "  continued", "    indented code", "> quote", "===", "---", "| a | b |", "|---|:-:|", "```", "```py", "~~~", "# heading", "[r]: https://example.com", "see [r]", "", ""];
 
-test("random Markdown streamed in random pieces ends as a one-shot render", () => {
-  let state = 7;
+/** `rounds` texts of up to `maxLines` of `lines` joined at random, each streamed in random pieces:
+ * each must end as the one-shot render of the same text. */
+function expectRandomStreamsEndAsOneShot(lines: string[], seed: number, rounds: number, maxLines: number): void {
+  let state = seed;
   const random = (below: number): number => {
     state = (state * 1103515245 + 12345) % 2 ** 31;
     return state % below;
   };
-  for (let round = 0; round < 60; round++) {
-    const text = Array.from({ length: 6 + random(14) }, () => TRICKY_LINES[random(TRICKY_LINES.length)]).join("\n");
+  for (let round = 0; round < rounds; round++) {
+    const text = Array.from({ length: 6 + random(maxLines - 6) }, () => lines[random(lines.length)]).join("\n");
     const { body, write, finish } = streamedAnswer();
     for (const piece of pieces(text, round)) write(piece);
     finish(text);
     expect(body.innerHTML, JSON.stringify(text)).toBe(oneShot(text));
   }
-}, 60_000);
+}
+
+test("random Markdown streamed in random pieces ends as a one-shot render", () => expectRandomStreamsEndAsOneShot(TRICKY_LINES, 7, 60, 20), 60_000);
 
 test("a paragraph is finished as soon as the next one starts; a list only once it cannot go on", () => {
   const { body, write } = streamedAnswer();
@@ -241,20 +245,7 @@ test("a paragraph is finished as soon as the next one starts; a list only once i
  * that turn a list loose, and lines that end it. */
 const LIST_LINES = ["1. step", "2. step", "10. step", "3) other", "- item", "- item", "* star", "   text in the item", "  lazy", "   ```sh", "   make", "   ```", "```", "   - nested", "     - deeper", "   1. nested", "    indented", "> quote", "---", "paragraph", "# heading", "[r]: https://example.com", "see [r]", "", "", ""];
 
-test("random lists streamed in random pieces end as a one-shot render", () => {
-  let state = 3;
-  const random = (below: number): number => {
-    state = (state * 1103515245 + 12345) % 2 ** 31;
-    return state % below;
-  };
-  for (let round = 0; round < 120; round++) {
-    const text = Array.from({ length: 6 + random(20) }, () => LIST_LINES[random(LIST_LINES.length)]).join("\n");
-    const { body, write, finish } = streamedAnswer();
-    for (const piece of pieces(text, round)) write(piece);
-    finish(text);
-    expect(body.innerHTML, JSON.stringify(text)).toBe(oneShot(text));
-  }
-}, 120_000);
+test("random lists streamed in random pieces end as a one-shot render", () => expectRandomStreamsEndAsOneShot(LIST_LINES, 3, 120, 26), 120_000);
 
 describe("a long list streamed item by item", () => {
   const step = (number: number): string => `${number}. Step ${number}:\n\n   \`\`\`bash\n   echo target${number}\n   \`\`\`\n\n   Then check it.\n\n`;
