@@ -1,5 +1,6 @@
 // Two bundles: the extension (Node, CommonJS, `vscode` provided by the host) and the chat
-// webview (browser IIFE with markdown-it, DOMPurify and highlight.js inside: it loads nothing remote).
+// webview (browser IIFE with markdown-it, DOMPurify and highlight.js inside: it loads nothing remote;
+// its stylesheet brings the codicon font along as dist/codicon.ttf).
 import * as esbuild from "esbuild";
 
 const production = process.argv.includes("--production");
@@ -22,5 +23,7 @@ await Promise.all([
     platform: "browser",
     format: "iife",
     target: "es2022",
+    loader: { ".ttf": "file" },
+    assetNames: "[name]",
   }),
 ]);

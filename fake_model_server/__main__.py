@@ -8,6 +8,7 @@ import contextlib
 import logging
 import signal
 import sys
+import time
 from pathlib import Path
 
 from fake_model_server.script import words
@@ -18,8 +19,13 @@ async def _serve(args: argparse.Namespace) -> None:
     def log_disconnect(request: RecordedRequest) -> None:
         print(f"DISCONNECT {request.path} {request.chunks_sent}", flush=True)
 
+    def log_chunk(request: RecordedRequest) -> None:
+        print(f"CHUNK {request.path} {request.chunks_sent} {time.time():.6f}", flush=True)
+
     server = FakeModelServer(
-        port=args.port, on_disconnect=log_disconnect if args.log_disconnects else None
+        port=args.port,
+        on_disconnect=log_disconnect if args.log_disconnects else None,
+        on_chunk=log_chunk if args.log_chunks else None,
     )
     if args.script:
         server.scripts.load(args.script)
@@ -55,6 +61,11 @@ def main() -> None:
         "--log-disconnects",
         action="store_true",
         help="print 'DISCONNECT <path> <n_chunks_sent>' when a client leaves early",
+    )
+    parser.add_argument(
+        "--log-chunks",
+        action="store_true",
+        help="print 'CHUNK <path> <n_chunks_sent> <unix time>' after each write of answer text",
     )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)

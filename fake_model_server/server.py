@@ -81,7 +81,11 @@ class FakeModelServer:
     """Fake Ollama / OpenAI-compatible model server; see the package docstring."""
 
     def __init__(
-        self, *, port: int = 0, on_disconnect: Callable[[RecordedRequest], None] | None = None
+        self,
+        *,
+        port: int = 0,
+        on_disconnect: Callable[[RecordedRequest], None] | None = None,
+        on_chunk: Callable[[RecordedRequest], None] | None = None,
     ) -> None:
         self.models: list[str] = list(DEFAULT_MODELS)
         #: Models that cannot fill in the middle (Ollama refuses a `suffix` for them).
@@ -91,6 +95,8 @@ class FakeModelServer:
         self.base_url = ""
         self.port = port
         self.on_disconnect = on_disconnect
+        #: Called after each write of answer text (e.g. to time when a token left the server).
+        self.on_chunk = on_chunk
         self._server: asyncio.Server | None = None
         self._connections: dict[Connection, asyncio.Task[Any]] = {}
         self._conn_ids = itertools.count(1)
@@ -286,6 +292,8 @@ class FakeModelServer:
                 case Write(kind, texts):
                     await conn.write_chunk(answer.deltas(kind, texts), script.write_size)
                     record.chunk_times += [time.perf_counter()] * len(texts)
+                    if self.on_chunk is not None:
+                        self.on_chunk(record)
                 case Failure.GARBAGE:
                     await conn.write_chunk(dialect.garbage, script.write_size)
                 case Failure.ERROR:  # the last step

@@ -3,10 +3,12 @@ leave, its standalone mode, and its fast line encoding (exactly the bytes of the
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -118,22 +120,11 @@ async def test_fake_server_page_instead_of_a_stream(fake: FakeModelServer) -> No
     assert response.text == "<html>hi</html>"
 
 
-def test_standalone_mode(tmp_path: Path) -> None:
-    script = tmp_path / "script.json"
-    script.write_text(json.dumps([{"match": "stall", "chunks": ["s"], "stall_after": 1}]))
+@contextlib.contextmanager
+def standalone(*args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """`python -m fake_model_server --port 0 ARGS`: the process and its base URL; stopped after."""
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "fake_model_server",
-            "--port",
-            "0",
-            "--chunks-from-text",
-            "The quick  brown fox.",
-            "--script",
-            str(script),
-            "--log-disconnects",
-        ],
+        [sys.executable, "-m", "fake_model_server", "--port", "0", *args],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,
@@ -142,7 +133,18 @@ def test_standalone_mode(tmp_path: Path) -> None:
         assert process.stdout is not None
         ready = process.stdout.readline().split()
         assert ready[0] == "READY" and ready[1].startswith("http://127.0.0.1:")
-        base_url = ready[1]
+        yield process, ready[1]
+    finally:
+        process.terminate()
+        process.wait(timeout=5)
+    assert process.returncode == 0
+
+
+def test_standalone_mode(tmp_path: Path) -> None:
+    script = tmp_path / "script.json"
+    script.write_text(json.dumps([{"match": "stall", "chunks": ["s"], "stall_after": 1}]))
+    args = ["--chunks-from-text", "The quick  brown fox.", "--script", str(script)]
+    with standalone(*args, "--log-disconnects") as (process, base_url):
         body: dict[str, Any] = {
             "model": "smollm2",
             "messages": [{"role": "user", "content": "go"}],
@@ -159,11 +161,26 @@ def test_standalone_mode(tmp_path: Path) -> None:
             body["messages"][0]["content"] = "please stall"
             with client.stream("POST", "/api/chat", json=body) as response:
                 next(response.iter_lines())
+        assert process.stdout is not None
         assert process.stdout.readline().strip() == "DISCONNECT /api/chat 1"
-    finally:
-        process.terminate()
-        process.wait(timeout=5)
-    assert process.returncode == 0
+
+
+def test_standalone_mode_logs_when_each_chunk_was_written() -> None:
+    with standalone("--log-chunks", "--chunks-from-text", "one two three") as (process, base_url):
+        body = {"model": "smollm2", "messages": [{"role": "user", "content": "go"}]}
+        before = time.time()
+        with httpx.Client(base_url=base_url, timeout=5) as client:
+            client.post("/api/chat", json=body).raise_for_status()
+        after = time.time()
+        logged: list[tuple[int, float]] = []
+        assert process.stdout is not None
+        while not logged or logged[-1][0] < 3:
+            kind, path, sent, at = process.stdout.readline().split()
+            assert (kind, path) == ("CHUNK", "/api/chat")
+            logged.append((int(sent), float(at)))
+        assert [sent for sent, _ in logged] == sorted({sent for sent, _ in logged})
+        assert [at for _, at in logged] == sorted(at for _, at in logged)
+        assert before <= logged[0][1] and logged[-1][1] <= after
 
 
 @pytest.mark.parametrize("kind", ["content", "thinking"])

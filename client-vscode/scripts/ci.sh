@@ -41,6 +41,7 @@ npm run --silent package >&2
 
 echo "==> extension unit tests" >&2
 npm run --silent test:unit
+npm run --silent bench:panel -- --quick
 
 echo "==> code-server" >&2
 bash scripts/setup-code-server.sh
@@ -48,4 +49,7 @@ bash scripts/setup-code-server.sh
 echo "==> extension end-to-end tests (code-server, Chromium, ollama-lsp, fake model server)" >&2
 npm run --silent test:e2e
 echo "screenshot of the chat mid-stream: $here/.e2e/artifacts/chat-mid-stream.png" >&2
+echo "screenshot of a long answer, light theme: $here/.e2e/artifacts/chat-light.png" >&2
+echo "screenshot of a long answer, dark theme: $here/.e2e/artifacts/chat-dark.png" >&2
+echo "screenshot of a long answer, high-contrast theme: $here/.e2e/artifacts/chat-high-contrast.png" >&2
 echo "screenshot of ghost text (inline completion): $here/.e2e/artifacts/ghost-text.png" >&2

@@ -7,24 +7,32 @@ export interface ModelList {
   selected: string;
 }
 
-/** How an answer ended. */
+/** How an answer ended. An error names the setting that fixes it, if one does. */
 export type AnswerEnd =
   | { status: "done"; text: string; thinking: string }
   | { status: "stopped" }
-  | { status: "error"; message: string };
+  | { status: "error"; message: string; setting?: string };
 
 export type ToWebview =
   | { type: "models"; list: ModelList }
-  | { type: "answerStart"; answerId: string; prompt: string }
+  | { type: "answerStart"; answerId: string; prompt: string; model: string }
   | { type: "delta"; answerId: string; seq: number; kind: DeltaKind; text: string }
   | { type: "answerEnd"; answerId: string; end: AnswerEnd }
-  | { type: "cleared" };
+  | { type: "cleared" }
+  /** Whether the editor the code actions target has a selection (sent when that changes). */
+  | { type: "editorSelection"; hasSelection: boolean }
+  /** The chat was opened or revealed by a command: typing should go to the prompt. */
+  | { type: "focusPrompt" };
 
-export type CodeAction = "copy" | "insert" | "replace";
+export type CodeAction = "copy" | "insert" | "replace" | "newFile";
 
 export type FromWebview =
   | { type: "ready" }
   | { type: "send"; prompt: string; model: string; includeSelection: boolean; includeFile: boolean }
   | { type: "stop" }
   | { type: "newChat" }
-  | { type: "codeAction"; action: CodeAction; code: string };
+  /** `language`: the fence's tag (`py`, `typescript`, …), absent for an untagged block. */
+  | { type: "codeAction"; action: CodeAction; code: string; language?: string }
+  /** Ask the prompt of a failed answer again, with the same model and context. */
+  | { type: "retry"; answerId: string }
+  | { type: "openSettings"; setting: string };

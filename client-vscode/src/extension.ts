@@ -32,7 +32,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     new ModelStatusBar(models),
     new CompletionStatusBar(),
     vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, chats, { webviewOptions: { retainContextWhenHidden: true } }),
-    vscode.commands.registerCommand("ollamaLsp.openChat", () => vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`)),
+    vscode.commands.registerCommand("ollamaLsp.openChat", () => chats.reveal()),
     vscode.commands.registerCommand("ollamaLsp.openChatInEditor", () => chats.openInEditor()),
     vscode.commands.registerCommand("ollamaLsp.newChat", () => chats.newChat()),
     vscode.commands.registerCommand("ollamaLsp.generateCode", () => generator.run(vscode.window.activeTextEditor)),

@@ -1,6 +1,10 @@
-// The chat webview: sends prompts, shows answers as they stream, Stop, New chat, model picker.
-import type { CodeAction, FromWebview, ModelList, ToWebview } from "../shared/messages";
+// The chat webview: sends prompts, shows answers as they stream, Stop, New chat, model picker,
+// example prompts, code-block and error actions.
+import type { AnswerEnd, CodeAction, FromWebview, ModelList, ToWebview } from "../shared/messages";
 import { AnswerView } from "./answerView";
+import { codeLanguage, showCopied } from "./codeBlock";
+import { codicon } from "./codicon";
+import { errorActions } from "./errorActions";
 
 declare function acquireVsCodeApi(): { postMessage(message: FromWebview): void };
 
@@ -19,14 +23,17 @@ const stopButton = byId<HTMLButtonElement>("stop");
 const modelSelect = byId<HTMLSelectElement>("model");
 const includeSelection = byId<HTMLInputElement>("include-selection");
 const includeFile = byId<HTMLInputElement>("include-file");
+// Shown again when the conversation is cleared.
+const emptyState = conversation.querySelector<HTMLElement>(".empty-state");
 
 const answers = new Map<string, AnswerView>();
 let writing: string | undefined;
 
+/** Send and Stop take turns in the same place, so the composer never moves. */
 function setWriting(answerId: string | undefined): void {
   writing = answerId;
   stopButton.hidden = answerId === undefined;
-  sendButton.disabled = answerId !== undefined;
+  sendButton.hidden = answerId !== undefined;
 }
 
 function send(): void {
@@ -54,16 +61,31 @@ function showModels({ models, selected }: ModelList): void {
   modelSelect.value = models.includes(current) ? current : selected;
 }
 
-function startAnswer(answerId: string, text: string): void {
-  conversation.querySelector(".empty-hint")?.remove();
+function turnLabel(icon: string, name: string): HTMLElement {
+  const label = document.createElement("div");
+  label.className = "turn-label";
+  label.append(codicon(document, icon), name);
+  return label;
+}
+
+function startAnswer(answerId: string, text: string, model: string): void {
+  emptyState?.remove();
   const question = document.createElement("section");
   question.className = "message user";
   question.textContent = text;
   const answer = new AnswerView(document);
   answers.set(answerId, answer);
-  conversation.append(question, answer.element);
+  // Labels before the turns, not in them: a turn's text stays exactly what was asked or answered.
+  conversation.append(turnLabel("account", "You"), question, turnLabel("sparkle", model), answer.element);
   setWriting(answerId);
   followAnswer = true;
+}
+
+/** A failed answer's Retry and Open Settings, in its error box. */
+function offerErrorActions(answerId: string, end: AnswerEnd): void {
+  const answer = answers.get(answerId);
+  if (!answer || end.status !== "error") return;
+  (answer.element.querySelector(".error") ?? answer.element).append(errorActions(document, answerId, end.setting));
 }
 
 window.addEventListener("message", (event: MessageEvent<ToWebview>) => {
@@ -73,21 +95,29 @@ window.addEventListener("message", (event: MessageEvent<ToWebview>) => {
       showModels(message.list);
       return;
     case "answerStart":
-      startAnswer(message.answerId, message.prompt);
+      startAnswer(message.answerId, message.prompt, message.model);
       return;
     case "delta":
       answers.get(message.answerId)?.push(message);
       return;
     case "answerEnd":
       answers.get(message.answerId)?.finish(message.end);
+      offerErrorActions(message.answerId, message.end);
       answers.delete(message.answerId);
       if (writing === message.answerId) setWriting(undefined);
-      prompt.focus();
+      // Not while the user has text of the conversation selected: focusing would drop it.
+      if (document.getSelection()?.isCollapsed !== false) prompt.focus();
       return;
     case "cleared":
       answers.clear();
-      conversation.replaceChildren();
+      conversation.replaceChildren(...(emptyState ? [emptyState] : []));
       setWriting(undefined);
+      return;
+    case "editorSelection":
+      document.body.toggleAttribute("data-has-selection", message.hasSelection);
+      return;
+    case "focusPrompt":
+      prompt.focus();
       return;
   }
 });
@@ -100,9 +130,17 @@ prompt.addEventListener("keydown", (event) => {
 });
 sendButton.addEventListener("click", send);
 stopButton.addEventListener("click", () => vscode.postMessage({ type: "stop" }));
-byId("new-chat").addEventListener("click", () => vscode.postMessage({ type: "newChat" }));
+document.getElementById("new-chat")?.addEventListener("click", () => vscode.postMessage({ type: "newChat" }));
 // "Current file" includes the selection anyway.
 includeFile.addEventListener("change", () => (includeSelection.disabled = includeFile.checked));
+
+// When VS Code gives the view the focus, typing goes to the prompt (unless something in the
+// page holds it already).
+function focusPromptIfNothingElse(): void {
+  if (document.activeElement === document.body || document.activeElement === null) prompt.focus();
+}
+window.addEventListener("focus", focusPromptIfNothingElse);
+if (document.hasFocus()) focusPromptIfNothingElse();
 
 // Follow the answer as it grows, unless the user scrolled up to read.
 let followAnswer = true;
@@ -113,11 +151,34 @@ new MutationObserver(() => {
   if (followAnswer) conversation.scrollTop = conversation.scrollHeight;
 }).observe(conversation, { childList: true, subtree: true });
 
+function onCodeAction(button: HTMLButtonElement): void {
+  const block = button.closest(".code-block");
+  const code = block?.querySelector("pre code")?.textContent;
+  if (!block || code == null) return;
+  const action = button.dataset.action as CodeAction;
+  vscode.postMessage({ type: "codeAction", action, code, language: codeLanguage(block) });
+  if (action === "copy") showCopied(button);
+}
+
+function onErrorAction(button: HTMLButtonElement): void {
+  const { action, answerId, setting } = button.dataset;
+  if (action === "retry" && answerId) vscode.postMessage({ type: "retry", answerId });
+  if (action === "openSettings" && setting) vscode.postMessage({ type: "openSettings", setting });
+}
+
+function onExamplePrompt(button: HTMLButtonElement): void {
+  prompt.value = button.dataset.prompt ?? "";
+  includeSelection.checked = button.dataset.include === "selection";
+  includeFile.checked = button.dataset.include === "file";
+  includeSelection.disabled = includeFile.checked;
+  prompt.focus();
+}
+
 conversation.addEventListener("click", (event) => {
-  const button = (event.target as Element).closest<HTMLButtonElement>("button.code-action");
-  const code = button?.closest(".code-block")?.querySelector("code")?.textContent;
-  if (!button || code == null) return;
-  vscode.postMessage({ type: "codeAction", action: button.dataset.action as CodeAction, code });
+  const button = (event.target as Element).closest<HTMLButtonElement>("button");
+  if (button?.classList.contains("code-action")) onCodeAction(button);
+  else if (button?.classList.contains("error-action")) onErrorAction(button);
+  else if (button?.classList.contains("example-prompt")) onExamplePrompt(button);
 });
 
 vscode.postMessage({ type: "ready" });

@@ -5,8 +5,22 @@ export interface ChatHtmlResources {
   /** `webview.cspSource`: the origin of the extension's files inside the webview. */
   cspSource: string;
   scriptUri: string;
+  /** The stylesheet; it loads the codicon font from next to itself. */
   styleUri: string;
   nonce: string;
+  /** A New chat button in the page: for editor tabs (the side bar view has it in its title bar). */
+  newChatButton: boolean;
+}
+
+/** Prompts the empty conversation offers; `include` ticks that context box. */
+const EXAMPLE_PROMPTS: { prompt: string; include: "selection" | "file" }[] = [
+  { prompt: "Explain the selected code", include: "selection" },
+  { prompt: "Find bugs in the current file", include: "file" },
+  { prompt: "Write unit tests for the selected function", include: "selection" },
+];
+
+function exampleButton({ prompt, include }: (typeof EXAMPLE_PROMPTS)[number]): string {
+  return `<button class="example-prompt" data-prompt="${prompt}" data-include="${include}"><span class="codicon codicon-${include}" aria-hidden="true"></span>${prompt}</button>`;
 }
 
 export function contentSecurityPolicy({ cspSource, nonce }: Pick<ChatHtmlResources, "cspSource" | "nonce">): string {
@@ -20,7 +34,10 @@ export function contentSecurityPolicy({ cspSource, nonce }: Pick<ChatHtmlResourc
 }
 
 export function chatHtml(resources: ChatHtmlResources): string {
-  const { scriptUri, styleUri, nonce } = resources;
+  const { scriptUri, styleUri, nonce, newChatButton } = resources;
+  const newChat = newChatButton
+    ? `<button id="new-chat" class="icon-button" title="New Chat" aria-label="New Chat"><span class="codicon codicon-add" aria-hidden="true"></span></button>`
+    : "";
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -32,20 +49,34 @@ export function chatHtml(resources: ChatHtmlResources): string {
 </head>
 <body>
 <header class="toolbar">
-  <label class="model-picker">Model <select id="model" aria-label="Model"></select></label>
-  <button id="new-chat" class="secondary" title="Start a new conversation">New chat</button>
+  <span class="model-picker" title="The model that answers">
+    <span class="codicon codicon-sparkle" aria-hidden="true"></span>
+    <select id="model" aria-label="Model"></select>
+    <span class="codicon codicon-chevron-down" aria-hidden="true"></span>
+  </span>
+  <span class="spacer"></span>
+  ${newChat}
 </header>
 <main id="conversation" aria-live="polite">
-  <p class="empty-hint">Ask about your code. Enter sends, Shift+Enter starts a new line.</p>
+  <div class="empty-state">
+    <span class="codicon codicon-comment-discussion empty-icon" aria-hidden="true"></span>
+    <h2>Ask Ollama about your code</h2>
+    <p>Answers appear as the model writes them. <kbd>Enter</kbd> sends, <kbd>Shift+Enter</kbd> starts a new line.</p>
+    <div class="example-prompts">
+      ${EXAMPLE_PROMPTS.map(exampleButton).join("\n      ")}
+    </div>
+  </div>
 </main>
 <footer class="composer">
-  <textarea id="prompt" rows="3" placeholder="Ask Ollama…" aria-label="Prompt"></textarea>
-  <div class="composer-row">
-    <label><input type="checkbox" id="include-selection"> Selection</label>
-    <label><input type="checkbox" id="include-file"> Current file</label>
-    <span class="spacer"></span>
-    <button id="stop" class="stop" hidden title="Stop the answer">Stop</button>
-    <button id="send" title="Send (Enter)">Send</button>
+  <div class="prompt-box">
+    <textarea id="prompt" rows="3" placeholder="Ask Ollama…" aria-label="Prompt"></textarea>
+    <div class="composer-row">
+      <label class="checkbox"><input type="checkbox" id="include-selection"> Selection</label>
+      <label class="checkbox"><input type="checkbox" id="include-file"> Current file</label>
+      <span class="spacer"></span>
+      <button id="send" class="icon-button send" title="Send (Enter)" aria-label="Send"><span class="codicon codicon-send" aria-hidden="true"></span></button>
+      <button id="stop" class="icon-button stop" hidden title="Stop" aria-label="Stop"><span class="codicon codicon-stop-circle" aria-hidden="true"></span></button>
+    </div>
   </div>
 </footer>
 <script nonce="${nonce}" src="${scriptUri}"></script>

@@ -3,40 +3,70 @@ import { randomUUID } from "node:crypto";
 import * as vscode from "vscode";
 import type { CodeAction, FromWebview, ToWebview } from "../../shared/messages";
 import type { EditorTracker } from "../editorTracker";
-import { describeError } from "../errors";
+import { describeError, settingToFix } from "../errors";
 import type { OllamaLanguageServer } from "../languageServer";
 import type { ModelCatalog } from "../modelCatalog";
 import { Command, type ChatParams, type ChatResult, type ContextRef } from "../protocol";
+import { languageIdFor } from "./languageId";
+
+interface ChatRequest {
+  prompt: string;
+  model: string;
+  context: ContextRef[];
+}
 
 export class ChatSession implements vscode.Disposable {
   // Chosen here rather than by the server, so that an answer stopped before the server's
   // first response still belongs to this conversation (the server keeps it in the history).
   private conversationId = randomUUID();
   private running: vscode.CancellationTokenSource | undefined;
+  /** Requests whose answer failed, by answer id: Retry asks them again. */
+  private readonly failed = new Map<string, ChatRequest>();
+  private hasSelection: boolean | undefined;
+  private readonly subscriptions: vscode.Disposable[];
 
   constructor(
     private readonly server: OllamaLanguageServer,
     private readonly models: ModelCatalog,
     private readonly editors: EditorTracker,
     private readonly post: (message: ToWebview) => void,
-  ) {}
+  ) {
+    // Replace is offered only with a selection: the webview learns when that changes, not on
+    // every cursor move.
+    const update = (): void => this.postSelectionState();
+    this.subscriptions = [vscode.window.onDidChangeTextEditorSelection(update), vscode.window.onDidChangeActiveTextEditor(update)];
+  }
 
   async handle(message: FromWebview): Promise<void> {
     switch (message.type) {
       case "ready":
         this.post({ type: "models", list: this.models.list });
+        this.hasSelection = undefined;
+        this.postSelectionState();
         void this.models.refresh();
         return;
       case "send":
-        return this.send(message.prompt, message.model, this.context(message.includeSelection, message.includeFile));
+        return this.send({ prompt: message.prompt, model: message.model, context: this.context(message.includeSelection, message.includeFile) });
+      case "retry": {
+        const request = this.failed.get(message.answerId);
+        return request && this.send(request);
+      }
+      case "openSettings":
+        // Only this extension's settings: the message comes from a page that shows model output.
+        if (message.setting.startsWith("ollama.")) await vscode.commands.executeCommand("workbench.action.openSettings", message.setting);
+        return;
       case "stop":
         this.stop();
         return;
       case "newChat":
         return this.newChat();
       case "codeAction":
-        return this.codeAction(message.action, message.code);
+        return this.codeAction(message.action, message.code, message.language);
     }
+  }
+
+  focusPrompt(): void {
+    this.post({ type: "focusPrompt" });
   }
 
   /** Stop the answer being written, if any. */
@@ -46,11 +76,12 @@ export class ChatSession implements vscode.Disposable {
     return true;
   }
 
-  private async send(prompt: string, model: string, context: ContextRef[]): Promise<void> {
+  private async send(request: ChatRequest): Promise<void> {
     if (this.running) return; // the webview disables sending while an answer is written
+    const { prompt, model, context } = request;
     const answerId = randomUUID();
     const cancel = (this.running = new vscode.CancellationTokenSource());
-    this.post({ type: "answerStart", answerId, prompt });
+    this.post({ type: "answerStart", answerId, prompt, model: model || this.models.list.selected });
     const params: ChatParams = { prompt, conversationId: this.conversationId, model: model || undefined, context };
     try {
       const result = await this.server.execute<ChatResult>(Command.CHAT, params, cancel.token, {
@@ -60,8 +91,13 @@ export class ChatSession implements vscode.Disposable {
       this.models.noteSuccess();
     } catch (error) {
       const stopped = cancel.token.isCancellationRequested;
-      this.post({ type: "answerEnd", answerId, end: stopped ? { status: "stopped" } : { status: "error", message: describeError(error) } });
-      if (!stopped) this.models.noteFailure(error);
+      if (stopped) {
+        this.post({ type: "answerEnd", answerId, end: { status: "stopped" } });
+      } else {
+        this.failed.set(answerId, request);
+        this.post({ type: "answerEnd", answerId, end: { status: "error", message: describeError(error), setting: settingToFix(error) } });
+        this.models.noteFailure(error);
+      }
     } finally {
       cancel.dispose();
       this.running = undefined;
@@ -84,14 +120,27 @@ export class ChatSession implements vscode.Disposable {
     this.running?.cancel();
     const previous = this.conversationId;
     this.conversationId = randomUUID();
+    this.failed.clear();
     this.post({ type: "cleared" });
     // Only frees the server's memory: a failure changes nothing for the user.
     await this.server.execute(Command.RESET_CONVERSATION, { conversationId: previous }).catch(() => undefined);
   }
 
-  private async codeAction(action: CodeAction, code: string): Promise<void> {
+  private postSelectionState(): void {
+    const hasSelection = this.editors.editor?.selection.isEmpty === false;
+    if (hasSelection === this.hasSelection) return;
+    this.hasSelection = hasSelection;
+    this.post({ type: "editorSelection", hasSelection });
+  }
+
+  private async codeAction(action: CodeAction, code: string, language: string | undefined): Promise<void> {
     if (action === "copy") {
       await vscode.env.clipboard.writeText(code);
+      return;
+    }
+    if (action === "newFile") {
+      const document = await vscode.workspace.openTextDocument({ content: code, language: languageIdFor(language, await vscode.languages.getLanguages()) });
+      await vscode.window.showTextDocument(document);
       return;
     }
     const editor = this.editors.editor;
@@ -107,5 +156,6 @@ export class ChatSession implements vscode.Disposable {
 
   dispose(): void {
     this.running?.cancel();
+    this.subscriptions.forEach((subscription) => subscription.dispose());
   }
 }

@@ -22,7 +22,15 @@ export class ChatViews implements vscode.WebviewViewProvider, vscode.Disposable 
   ) {}
 
   resolveWebviewView(view: vscode.WebviewView): void {
-    this.sideBarSession = this.attach(view.webview, view);
+    // The view's title bar has the New chat action.
+    this.sideBarSession = this.attach(view.webview, view, { newChatButton: false });
+  }
+
+  /** Show the side bar chat with the focus in its prompt. */
+  async reveal(): Promise<void> {
+    await vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`);
+    // A view created just now focuses its prompt itself once its page has loaded.
+    this.sideBarSession?.focusPrompt();
   }
 
   openInEditor(): void {
@@ -30,7 +38,7 @@ export class ChatViews implements vscode.WebviewViewProvider, vscode.Disposable 
       ...this.webviewOptions(),
       retainContextWhenHidden: true,
     });
-    this.attach(panel.webview, panel);
+    this.attach(panel.webview, panel, { newChatButton: true });
   }
 
   /** New chat in the side bar view. */
@@ -49,7 +57,7 @@ export class ChatViews implements vscode.WebviewViewProvider, vscode.Disposable 
     return { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, "dist")] };
   }
 
-  private attach(webview: vscode.Webview, host: { onDidDispose: vscode.Event<void> }): ChatSession {
+  private attach(webview: vscode.Webview, host: { onDidDispose: vscode.Event<void> }, { newChatButton }: { newChatButton: boolean }): ChatSession {
     webview.options = this.webviewOptions();
     const dist = vscode.Uri.joinPath(this.extensionUri, "dist");
     webview.html = chatHtml({
@@ -57,6 +65,7 @@ export class ChatViews implements vscode.WebviewViewProvider, vscode.Disposable 
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, "webview.js")).toString(),
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, "webview-style.css")).toString(),
       nonce: randomBytes(16).toString("base64"),
+      newChatButton,
     });
     const post = (message: ToWebview): void => void webview.postMessage(message);
     const session = new ChatSession(this.server, this.models, this.editors, post);

@@ -37,14 +37,15 @@ export class FakeModelServer {
     readonly baseUrl: string,
   ) {}
 
-  static async start(scripts: ScriptEntry[]): Promise<FakeModelServer> {
+  /** `logChunks`: the server prints when it wrote each chunk (see `chunkTimes`). */
+  static async start(scripts: ScriptEntry[], { logChunks = false } = {}): Promise<FakeModelServer> {
     const dir = mkdtempSync(join(tmpdir(), "ollama-e2e-script-"));
     const scriptFile = join(dir, "script.json");
     writeFileSync(scriptFile, JSON.stringify(scripts));
     const server = Process.start(
       "fake-model-server",
       join(repoRoot, ".venv/bin/python"),
-      ["-m", "fake_model_server", "--port", "0", "--script", scriptFile, "--log-disconnects"],
+      ["-m", "fake_model_server", "--port", "0", "--script", scriptFile, "--log-disconnects", ...(logChunks ? ["--log-chunks"] : [])],
       { cwd: repoRoot },
     );
     const [, url] = await server.waitForLine(/^READY (\S+)/, 30_000);
@@ -54,6 +55,14 @@ export class FakeModelServer {
   /** Wait for the server to see a client leave in the middle of an answer. */
   waitForDisconnect(timeoutMs = 5000): Promise<RegExpMatchArray> {
     return this.process.waitForLine(/^DISCONNECT /, timeoutMs);
+  }
+
+  /** With `logChunks`: [chunks of the answer sent so far, Unix time in ms] after each write. */
+  get chunkTimes(): [number, number][] {
+    return this.process.lines.flatMap((line): [number, number][] => {
+      const match = /^CHUNK \S+ (\d+) (\S+)$/.exec(line);
+      return match ? [[Number(match[1]), Number(match[2]) * 1000]] : [];
+    });
   }
 
   get disconnects(): number {
@@ -260,6 +269,14 @@ export async function runCommand(page: Page, title: string, label = exactly(titl
 /** The chat webview's document: two iframes deep. */
 export function chatFrame(page: Page): FrameLocator {
   return page.frameLocator("iframe.webview.ready").frameLocator("#active-frame");
+}
+
+/** Open the chat view and wait for its prompt; returns the chat webview's document. */
+export async function openChat(page: Page): Promise<FrameLocator> {
+  await runCommand(page, "Ollama: Open Chat");
+  const chat = chatFrame(page);
+  await chat.locator("#prompt").waitFor({ timeout: 30_000 });
+  return chat;
 }
 
 /** Open a workspace file with Quick Open and wait for its editor. */

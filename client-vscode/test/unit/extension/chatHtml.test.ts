@@ -1,7 +1,7 @@
 import { expect, test } from "vitest";
 import { chatHtml, contentSecurityPolicy } from "../../../src/chat/chatHtml";
 
-const resources = { cspSource: "https://x.vscode-cdn.net", scriptUri: "https://x.vscode-cdn.net/w.js", styleUri: "https://x.vscode-cdn.net/s.css", nonce: "abc123" };
+const resources = { cspSource: "https://x.vscode-cdn.net", scriptUri: "https://x.vscode-cdn.net/w.js", styleUri: "https://x.vscode-cdn.net/s.css", nonce: "abc123", newChatButton: true };
 
 test("the CSP allows nothing remote and only the nonce'd script", () => {
   const csp = contentSecurityPolicy(resources);
@@ -17,4 +17,14 @@ test("every script carries the nonce and every resource is local to the webview"
   expect(scripts.every((tag) => tag.includes('nonce="abc123"'))).toBe(true);
   for (const [, url] of html.matchAll(/(?:src|href)="([^"]+)"/g)) expect(url.startsWith(resources.cspSource)).toBe(true);
   expect(html).not.toMatch(/ style=/);
+});
+
+test("New chat is in the page only where no title bar offers it (editor tabs)", () => {
+  expect(chatHtml({ ...resources, newChatButton: true })).toContain('id="new-chat"');
+  expect(chatHtml({ ...resources, newChatButton: false })).not.toContain('id="new-chat"');
+});
+
+test("the empty conversation offers example prompts that say which context they use", () => {
+  const examples = [...chatHtml(resources).matchAll(/<button class="example-prompt" data-prompt="([^"]+)" data-include="(selection|file)">/g)];
+  expect(examples.length).toBeGreaterThanOrEqual(3);
 });

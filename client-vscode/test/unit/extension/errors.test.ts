@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { describeError, failureKind } from "../../../src/errors";
+import { describeError, failureKind, settingToFix } from "../../../src/errors";
 
 test("the server's message (which says what to do) is shown as it is", () => {
   const error = { code: -32803, message: "Model 'x' is not installed: run `ollama pull x`", data: { kind: "modelNotFound" } };
@@ -16,4 +16,18 @@ test("anything else is described by its message", () => {
   expect(describeError(new Error("spawn ollama-lsp ENOENT"))).toBe("spawn ollama-lsp ENOENT");
   expect(describeError("plain")).toBe("plain");
   expect(failureKind(new Error("x"))).toBeUndefined();
+});
+
+test("an address in the message is code, not a link; one already in code stays as it is", () => {
+  const unreachable = { code: -32803, message: "Cannot reach Ollama at http://127.0.0.1:1/ — start it. Set `ollama.baseUrl` otherwise.", data: { kind: "unreachable" } };
+  expect(describeError(unreachable)).toBe("Cannot reach Ollama at `http://127.0.0.1:1/` — start it. Set `ollama.baseUrl` otherwise.");
+  expect(describeError(new Error("see `https://x.test/a`, or https://y.test/b."))).toBe("see `https://x.test/a`, or `https://y.test/b`.");
+});
+
+test("the setting that fixes an error: by its kind, else the one its message names", () => {
+  expect(settingToFix({ code: -32803, message: "Cannot reach Ollama", data: { kind: "unreachable" } })).toBe("ollama.baseUrl");
+  expect(settingToFix({ code: -32803, message: "refused the key", data: { kind: "unauthorized" } })).toBe("ollama.apiKey");
+  expect(settingToFix({ code: -32803, message: "see `ollama.embedded.modelPath`.", data: { kind: "backendError" } })).toBe("ollama.embedded.modelPath");
+  expect(settingToFix({ code: -32803, message: "the model broke", data: { kind: "streamError" } })).toBeUndefined();
+  expect(settingToFix(new Error("spawn ollama-lsp ENOENT"))).toBeUndefined();
 });

@@ -56,14 +56,15 @@ describe("AnswerView", () => {
     expect(answer.element.dataset.streamComplete).toBe("true");
   });
 
-  test("code blocks get Copy, Insert and Replace", () => {
+  test("code blocks get Copy, Insert, Replace and New file", () => {
     const { answer } = view();
     answer.finish({ status: "done", text: "```js\nlet a = 1;\n```\n", thinking: "" });
     const block = body(answer).querySelector(".code-block")!;
-    expect(Array.from(block.querySelectorAll("button"), (b) => [b.dataset.action, b.textContent])).toEqual([
+    expect(Array.from(block.querySelectorAll("button"), (b) => [b.dataset.action, b.getAttribute("aria-label")])).toEqual([
       ["copy", "Copy"],
-      ["insert", "Insert"],
-      ["replace", "Replace"],
+      ["insert", "Insert at Cursor"],
+      ["replace", "Replace Selection"],
+      ["newFile", "Open in New File"],
     ]);
     expect(block.querySelector("code")?.textContent).toBe("let a = 1;\n");
   });

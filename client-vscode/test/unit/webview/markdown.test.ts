@@ -50,9 +50,18 @@ describe("renderMarkdown", () => {
     expect(Array.from(html.querySelectorAll("a"), (a) => a.getAttribute("href"))).toEqual(["https://example.com/a", "https://example.org"]);
   });
 
-  test("unknown code languages still render (auto-detected or plain)", () => {
+  test("unknown code languages render as plain text", () => {
     const html = render("```nosuchlang\n<b>x</b>\n```");
-    expect(html.querySelector("pre code")?.textContent).toBe("<b>x</b>\n");
+    expect(html.querySelector("pre code.language-nosuchlang")?.textContent).toBe("<b>x</b>\n");
+    expect(html.querySelector("pre code")?.children).toHaveLength(0);
     expect(html.querySelector("b")).toBeNull();
+  });
+
+  test("a block without a language is plain text, not guessed", () => {
+    const html = render("```\n$ ls\ndef class end\n```");
+    const code = html.querySelector("pre code")!;
+    expect(code.className).toBe("");
+    expect(code.children).toHaveLength(0);
+    expect(code.textContent).toBe("$ ls\ndef class end\n");
   });
 });
