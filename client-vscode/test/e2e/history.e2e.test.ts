@@ -2,17 +2,20 @@
 // language server keeping its SQLite history in the test's own data folder: a window reload
 // brings the open conversation back and it continues; the history list opens an older one as it
 // was and deletes one.
-import { existsSync, mkdirSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FrameLocator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { artifactsDir, FakeModelServer, ollamaSettings, openChat, openWorkbench, runCommand, words, type Workbench } from "./environment";
+import { artifactsDir, FakeModelServer, ollamaSettings, openChat, openWorkbench, repoRoot, runCommand, words, type Workbench } from "./environment";
 
 const FIRST = { prompt: "FIRST question about parsers", answer: "Parsers read text into a tree." };
 const SECOND = { prompt: "SECOND question: and lexers?", answer: "Lexers cut text into tokens." };
 const THIRD = { prompt: "THIRD question: which comes first?", answer: "The lexer runs first." };
 const STOPPED_PROMPT = "STOP me after a few words";
 const NEWER = { prompt: "NEWER conversation, one turn", answer: "A newer answer." };
+const ELSEWHERE = { prompt: "ELSEWHERE: a question asked in another project", answer: "Asked elsewhere." };
 const LONG_ANSWER = Array.from({ length: 400 }, (_, i) => `word${i}`).join(" ");
 
 let model: FakeModelServer;
@@ -55,13 +58,43 @@ async function reloadWindow(page: Page): Promise<void> {
   await page.locator(".statusbar-item", { hasText: "test-model" }).first().waitFor({ timeout: 60_000 });
 }
 
-/** The history list's rows (titles), once it has loaded `count` of them. */
-async function openHistory(page: Page, count: number): Promise<string[]> {
+/** A conversation held in another folder, by the terminal client, in the same history file. */
+function chatInAnotherProject(prompt: string): string {
+  const project = mkdtempSync(join(tmpdir(), "other-project-"));
+  const args = ["chat", prompt, "--backend", "ollama", "--base-url", model.baseUrl, "--model", "test-model"];
+  execFileSync(join(repoRoot, ".venv/bin/ollama-lsp"), args, { cwd: project, env: { ...process.env, XDG_DATA_HOME: workbench.dataHome }, timeout: 60_000 });
+  return project;
+}
+
+const historyRows = (page: Page) => page.locator(".quick-input-list .monaco-list-row");
+
+/** Open the history list and expect it to show `expected` (see `shownHistory`). */
+async function openHistory(page: Page, expected: string[]): Promise<void> {
   // The chat view's title bar action, next to New Chat.
   await page.locator(".action-label.codicon-history").first().click();
-  const rows = page.locator(".quick-input-list .monaco-list-row");
-  await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(count);
-  return rows.locator(".label-name").allTextContents();
+  await expect.poll(() => shownHistory(page), { timeout: 15_000 }).toEqual(expected);
+}
+
+/** What the history list shows: each title (with its folder when it is another workspace's),
+ * each group heading as "# heading". */
+function shownHistory(page: Page): Promise<string[]> {
+  return historyRows(page).evaluateAll((rows) =>
+    rows
+      // The list reuses and positions its rows: their order is their index, not the DOM's.
+      .sort((a, b) => Number(a.getAttribute("data-index")) - Number(b.getAttribute("data-index")))
+      .flatMap((row) => {
+        // Only what shows: a reused row keeps the parts it hides. A group's heading shows at
+        // the right of its first row, the detail (the folder) under the title.
+        const shown = (selector: string): string | undefined => {
+          const element = row.querySelector(selector);
+          return element?.checkVisibility() && element.textContent ? element.textContent : undefined;
+        };
+        const heading = shown(".quick-input-list-separator");
+        const title = shown(".monaco-icon-name-container .label-name") ?? "";
+        const folder = shown(".quick-input-list-label-meta .label-name");
+        return [...(heading ? [`# ${heading}`] : []), folder ? `${title} (${folder})` : title];
+      }),
+  );
 }
 
 beforeAll(async () => {
@@ -72,6 +105,7 @@ beforeAll(async () => {
       { match: "THIRD", chunks: words(THIRD.answer) },
       { match: "STOP", chunks: words(LONG_ANSWER), delay_s: 0.05 },
       { match: "NEWER", chunks: words(NEWER.answer) },
+      { match: "ELSEWHERE", chunks: words(ELSEWHERE.answer) },
     ],
     { logRequests: true },
   );
@@ -127,13 +161,16 @@ describe("conversation history", () => {
     await runCommand(page, "Ollama: New Chat");
     await ask(NEWER.prompt);
 
-    // Most recent first; the list filters by title as you type.
-    expect(await openHistory(page, 3)).toEqual([NEWER.prompt, STOPPED_PROMPT, FIRST.prompt]);
-    expect(await page.locator(".quick-input-list .monaco-list-row .label-description").first().textContent()).toMatch(/^just now · 2 messages$/);
+    const project = chatInAnotherProject(ELSEWHERE.prompt);
+
+    // This workspace's first, most recent first; the list filters by title as you type.
+    const beforeDelete = ["# This workspace", NEWER.prompt, STOPPED_PROMPT, FIRST.prompt, "# Other workspaces", `${ELSEWHERE.prompt} (${project})`];
+    await openHistory(page, beforeDelete);
+    expect(await historyRows(page).filter({ hasText: FIRST.prompt }).locator(".label-description").textContent()).toBe("just now · 6 messages");
     mkdirSync(artifactsDir, { recursive: true });
     await page.screenshot({ path: join(artifactsDir, "history-list.png") });
     await page.locator(".quick-input-widget input").fill("stop me");
-    await expect.poll(() => page.locator(".quick-input-list .monaco-list-row .label-name").allTextContents()).toEqual([STOPPED_PROMPT]);
+    await expect.poll(() => shownHistory(page)).toEqual([STOPPED_PROMPT]);
     await page.keyboard.press("Enter");
 
     await expect.poll(() => chat.locator(".message.user").allTextContents(), { timeout: 15_000 }).toEqual([STOPPED_PROMPT]);
@@ -144,13 +181,14 @@ describe("conversation history", () => {
     expect(await chat.locator(".turn-label").allTextContents()).toEqual(["You", "test-model"]);
 
     // Delete the newer one with its trash button: gone from the list at once, and for good.
-    await openHistory(page, 3);
+    await openHistory(page, beforeDelete);
     const newerRow = page.locator(".quick-input-list .monaco-list-row", { hasText: NEWER.prompt });
     await newerRow.hover();
     await newerRow.locator(".action-label.codicon-trash").click();
-    await expect.poll(() => page.locator(".quick-input-list .monaco-list-row .label-name").allTextContents()).toEqual([STOPPED_PROMPT, FIRST.prompt]);
+    const afterDelete = ["# This workspace", STOPPED_PROMPT, FIRST.prompt, "# Other workspaces", `${ELSEWHERE.prompt} (${project})`];
+    await expect.poll(() => shownHistory(page)).toEqual(afterDelete);
     await page.keyboard.press("Escape");
-    expect(await openHistory(page, 2)).toEqual([STOPPED_PROMPT, FIRST.prompt]);
+    await openHistory(page, afterDelete);
     await page.keyboard.press("Escape");
     // The conversation shown was not the deleted one: it stays.
     expect(await chat.locator(".message.user").allTextContents()).toEqual([STOPPED_PROMPT]);
