@@ -346,6 +346,14 @@ def render_typescript() -> str:
             lines += _interface(value, type_text)
         if lines:
             body += [*lines, ""]
+    keys = [row[0].strip("`") for row in settings_rows(Settings)]
+    body += [
+        "/** The keys of the server's settings (server/config.py), dotted: `timeouts.idleS`. */",
+        "export const SETTING_KEYS = [",
+        *(f"  {json.dumps(key)}," for key in keys),
+        "] as const;",
+        "",
+    ]
     header = [
         "// Generated from server/protocol.py by scripts/generate_protocol.py: do not edit.",
         f"// After changing the protocol, run `{COMMAND}` in the repository root.",

@@ -323,3 +323,41 @@ export interface RequestFailedData {
   /** The stage that failed, for commands with stages. */
   stage?: Stage;
 }
+
+/** The keys of the server's settings (server/config.py), dotted: `timeouts.idleS`. */
+export const SETTING_KEYS = [
+  "backend",
+  "baseUrl",
+  "model",
+  "apiKey",
+  "streaming.flushIntervalMs",
+  "timeouts.connectS",
+  "timeouts.firstTokenS",
+  "timeouts.idleS",
+  "chat.systemPrompt",
+  "chat.maxHistoryMessages",
+  "chat.maxConversations",
+  "chat.maxContextChars",
+  "limits.maxPromptChars",
+  "limits.maxConnections",
+  "storage.enabled",
+  "storage.path",
+  "storage.maxConversations",
+  "storage.maxAgeDays",
+  "codegen.contextChars",
+  "codegen.maxTokens.plan",
+  "codegen.maxTokens.code",
+  "codegen.maxTokens.review",
+  "completion.enabled",
+  "completion.model",
+  "completion.debounceMs",
+  "completion.maxTokens",
+  "completion.maxTimeMs",
+  "completion.prefixLines",
+  "completion.suffixLines",
+  "completion.fimTemplate",
+  "completion.keepAlive",
+  "embedded.modelPath",
+  "embedded.threads",
+  "embedded.contextSize",
+] as const;

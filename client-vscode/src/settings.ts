@@ -1,39 +1,8 @@
 // VS Code's `ollama.*` settings as the server's settings object (docs/protocol.md#settings).
+import { SETTING_KEYS } from "./protocol";
 
 /** Keys under `ollama.` that the server reads; `server.*` and `trace.*` are the extension's own. */
-export const SERVER_SETTING_KEYS = [
-  "backend",
-  "baseUrl",
-  "model",
-  "apiKey",
-  "streaming.flushIntervalMs",
-  "timeouts.connectS",
-  "timeouts.firstTokenS",
-  "timeouts.idleS",
-  "chat.systemPrompt",
-  "chat.maxHistoryMessages",
-  "chat.maxConversations",
-  "chat.maxContextChars",
-  "codegen.contextChars",
-  "completion.enabled",
-  "completion.model",
-  "completion.debounceMs",
-  "completion.maxTokens",
-  "completion.maxTimeMs",
-  "completion.prefixLines",
-  "completion.suffixLines",
-  "completion.fimTemplate",
-  "completion.keepAlive",
-  "limits.maxPromptChars",
-  "limits.maxConnections",
-  "storage.enabled",
-  "storage.path",
-  "storage.maxConversations",
-  "storage.maxAgeDays",
-  "embedded.modelPath",
-  "embedded.threads",
-  "embedded.contextSize",
-] as const;
+export const SERVER_SETTING_KEYS = SETTING_KEYS;
 
 export type SettingsReader = (key: string) => unknown;
 

@@ -183,6 +183,7 @@ export async function openWorkbench(settings: Record<string, unknown>, files: Re
       "--disable-workspace-trust",
       workspace,
     ],
+    // The language server keeps its conversation history under the test's own folder.
     { env: { ...process.env, VSCODE_PROXY_URI: "", XDG_DATA_HOME: dataHome } },
   );
   let browser: Browser | undefined;
