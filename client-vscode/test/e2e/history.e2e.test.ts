@@ -189,8 +189,15 @@ describe("conversation history", () => {
     await expect.poll(() => shownHistory(page)).toEqual(afterDelete);
     await page.keyboard.press("Escape");
     await openHistory(page, afterDelete);
-    await page.keyboard.press("Escape");
     // The conversation shown was not the deleted one: it stays.
     expect(await chat.locator(".message.user").allTextContents()).toEqual([STOPPED_PROMPT]);
+
+    // Deleting the conversation shown starts a new chat rather than continue a deleted one.
+    const stoppedRow = page.locator(".quick-input-list .monaco-list-row", { hasText: STOPPED_PROMPT });
+    await stoppedRow.hover();
+    await stoppedRow.locator(".action-label.codicon-trash").click();
+    await expect.poll(() => shownHistory(page)).toEqual(["# This workspace", FIRST.prompt, "# Other workspaces", `${ELSEWHERE.prompt} (${project})`]);
+    await page.keyboard.press("Escape");
+    await expect.poll(() => chat.locator(".message").count()).toBe(0);
   });
 });
