@@ -44,6 +44,7 @@ export async function showHistory(server: OllamaLanguageServer, target: HistoryT
   picker.matchOnDetail = false;
   picker.busy = true;
   let summaries: ConversationSummary[] = [];
+  let shown = true;
   const folders = (vscode.workspace.workspaceFolders ?? []).map((folder) => folder.uri.toString());
   const showRows = (): void => {
     picker.items = historyRows(summaries, folders, new Date()).map((row) =>
@@ -74,6 +75,7 @@ export async function showHistory(server: OllamaLanguageServer, target: HistoryT
       target.conversationDeleted(conversationId);
     }),
     picker.onDidHide(() => {
+      shown = false;
       subscriptions.forEach((subscription) => subscription.dispose());
       picker.dispose();
     }),
@@ -89,7 +91,7 @@ export async function showHistory(server: OllamaLanguageServer, target: HistoryT
       const note = storageNote(page.storage);
       if (note) picker.placeholder = note;
       else if (summaries.length === 0) picker.placeholder = "No stored chats yet";
-      if (!page.nextCursor) break;
+      if (!page.nextCursor || !shown) break;
       cursor = page.nextCursor;
     }
   } catch (error) {
