@@ -18,7 +18,7 @@ From Python::
 Standalone (see `python -m fake_model_server --help`)::
 
     python -m fake_model_server --port 0 [--script FILE] [--chunks-from-text "some text"]
-        [--log-disconnects] [--log-chunks]
+        [--log-disconnects] [--log-chunks] [--log-requests]
 
 prints `READY http://127.0.0.1:PORT` as its first stdout line and serves until killed.
 """

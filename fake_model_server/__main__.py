@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import logging
 import signal
 import sys
@@ -22,10 +23,15 @@ async def _serve(args: argparse.Namespace) -> None:
     def log_chunk(request: RecordedRequest) -> None:
         print(f"CHUNK {request.path} {request.chunks_sent} {time.time():.6f}", flush=True)
 
+    def log_request(request: RecordedRequest) -> None:
+        # One line: json.dumps escapes the line breaks inside the messages.
+        print(f"REQUEST {request.path} {json.dumps(request.body)}", flush=True)
+
     server = FakeModelServer(
         port=args.port,
         on_disconnect=log_disconnect if args.log_disconnects else None,
         on_chunk=log_chunk if args.log_chunks else None,
+        on_request=log_request if args.log_requests else None,
     )
     if args.script:
         server.scripts.load(args.script)
@@ -66,6 +72,11 @@ def main() -> None:
         "--log-chunks",
         action="store_true",
         help="print 'CHUNK <path> <n_chunks_sent> <unix time>' after each write of answer text",
+    )
+    parser.add_argument(
+        "--log-requests",
+        action="store_true",
+        help="print 'REQUEST <path> <JSON body>' as each chat or fill request arrives",
     )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)

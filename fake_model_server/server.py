@@ -86,6 +86,7 @@ class FakeModelServer:
         port: int = 0,
         on_disconnect: Callable[[RecordedRequest], None] | None = None,
         on_chunk: Callable[[RecordedRequest], None] | None = None,
+        on_request: Callable[[RecordedRequest], None] | None = None,
     ) -> None:
         self.models: list[str] = list(DEFAULT_MODELS)
         #: Models that cannot fill in the middle (Ollama refuses a `suffix` for them).
@@ -97,6 +98,8 @@ class FakeModelServer:
         self.on_disconnect = on_disconnect
         #: Called after each write of answer text (e.g. to time when a token left the server).
         self.on_chunk = on_chunk
+        #: Called as each chat or fill request arrives, before it is answered.
+        self.on_request = on_request
         self._server: asyncio.Server | None = None
         self._connections: dict[Connection, asyncio.Task[Any]] = {}
         self._conn_ids = itertools.count(1)
@@ -231,6 +234,8 @@ class FakeModelServer:
             http.target, body, dict(http.headers), dialect.name, conn.id, fill=fill
         )
         self.requests.append(record)
+        if self.on_request is not None:
+            self.on_request(record)
         if self._arrived is not None:
             async with self._arrived:
                 self._arrived.notify_all()

@@ -183,6 +183,24 @@ def test_standalone_mode_logs_when_each_chunk_was_written() -> None:
         assert before <= logged[0][1] and logged[-1][1] <= after
 
 
+def test_standalone_mode_logs_each_request_body() -> None:
+    with standalone("--log-requests", "--chunks-from-text", "ok") as (process, base_url):
+        body = {
+            "model": "smollm2",
+            "messages": [
+                {"role": "user", "content": "first"},
+                {"role": "assistant", "content": "answer\non two lines"},
+                {"role": "user", "content": "second"},
+            ],
+        }
+        with httpx.Client(base_url=base_url, timeout=5) as client:
+            client.post("/api/chat", json=body).raise_for_status()
+        assert process.stdout is not None
+        kind, path, logged = process.stdout.readline().rstrip("\n").split(" ", 2)
+        assert (kind, path) == ("REQUEST", "/api/chat")
+        assert json.loads(logged) == body
+
+
 @pytest.mark.parametrize("kind", ["content", "thinking"])
 @pytest.mark.parametrize("text", TEXTS)
 def test_ollama_delta_line_is_the_json_of_its_dict(kind: str, text: str) -> None:

@@ -53,3 +53,4 @@ echo "screenshot of a long answer, light theme: $here/.e2e/artifacts/chat-light.
 echo "screenshot of a long answer, dark theme: $here/.e2e/artifacts/chat-dark.png" >&2
 echo "screenshot of a long answer, high-contrast theme: $here/.e2e/artifacts/chat-high-contrast.png" >&2
 echo "screenshot of ghost text (inline completion): $here/.e2e/artifacts/ghost-text.png" >&2
+echo "screenshot of the chat history list: $here/.e2e/artifacts/history-list.png" >&2

@@ -13,6 +13,15 @@ export type AnswerEnd =
   | { status: "stopped" }
   | { status: "error"; message: string; setting?: string };
 
+/** A turn of a stored conversation; an interrupted answer (stopped or failed) is shown stopped. */
+export interface PastTurn {
+  role: "user" | "assistant";
+  text: string;
+  interrupted: boolean;
+  /** The model that answered (null for the user's turns). */
+  model: string | null;
+}
+
 export type ToWebview =
   | { type: "models"; list: ModelList }
   | { type: "answerStart"; answerId: string; prompt: string; model: string }
@@ -22,7 +31,9 @@ export type ToWebview =
   /** Whether the editor the code actions target has a selection (sent when that changes). */
   | { type: "editorSelection"; hasSelection: boolean }
   /** The chat was opened or revealed by a command: typing should go to the prompt. */
-  | { type: "focusPrompt" };
+  | { type: "focusPrompt" }
+  /** A stored conversation replaces the one shown; the next prompt continues it. */
+  | { type: "conversation"; turns: PastTurn[] };
 
 export type CodeAction = "copy" | "insert" | "replace" | "newFile";
 

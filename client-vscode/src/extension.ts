@@ -7,6 +7,8 @@ import { ACCEPT_COMMAND, DISCARD_COMMAND } from "./codegen/previewLenses";
 import { CompletionStatusBar, toggleInlineCompletion } from "./completion/completionToggle";
 import { TOGGLE_COMMAND } from "./completion/toggleState";
 import { EditorTracker } from "./editorTracker";
+import { SHOW_HISTORY_COMMAND, showHistory } from "./history/historyPicker";
+import { OpenConversationMemory } from "./history/storedConversation";
 import { OllamaLanguageServer } from "./languageServer";
 import { ModelCatalog } from "./modelCatalog";
 import { ModelStatusBar } from "./statusBar";
@@ -19,7 +21,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const server = (activeServer = new OllamaLanguageServer(output));
   const models = new ModelCatalog(server);
   const editors = new EditorTracker();
-  const chats = new ChatViews(context.extensionUri, server, models, editors);
+  const chats = new ChatViews(context.extensionUri, server, models, editors, new OpenConversationMemory(context.workspaceState));
   const generator = new InlineGenerator(server, models);
 
   context.subscriptions.push(
@@ -35,6 +37,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand("ollamaLsp.openChat", () => chats.reveal()),
     vscode.commands.registerCommand("ollamaLsp.openChatInEditor", () => chats.openInEditor()),
     vscode.commands.registerCommand("ollamaLsp.newChat", () => chats.newChat()),
+    vscode.commands.registerCommand(SHOW_HISTORY_COMMAND, () => showHistory(server, chats)),
     vscode.commands.registerCommand("ollamaLsp.generateCode", () => generator.run(vscode.window.activeTextEditor)),
     vscode.commands.registerCommand("ollamaLsp.stopGeneration", () => generator.stop() || chats.stopAll()),
     vscode.commands.registerCommand(ACCEPT_COMMAND, () => generator.accept()),

@@ -3,8 +3,9 @@
 import type { AnswerEnd, CodeAction, FromWebview, ModelList, ToWebview } from "../shared/messages";
 import { AnswerView } from "./answerView";
 import { codeLanguage, showCopied } from "./codeBlock";
-import { codicon } from "./codicon";
 import { errorActions } from "./errorActions";
+import { pastConversation } from "./pastConversation";
+import { turnLabel, userMessage } from "./turns";
 
 declare function acquireVsCodeApi(): { postMessage(message: FromWebview): void };
 
@@ -61,24 +62,23 @@ function showModels({ models, selected }: ModelList): void {
   modelSelect.value = models.includes(current) ? current : selected;
 }
 
-function turnLabel(icon: string, name: string): HTMLElement {
-  const label = document.createElement("div");
-  label.className = "turn-label";
-  label.append(codicon(document, icon), name);
-  return label;
-}
-
 function startAnswer(answerId: string, text: string, model: string): void {
   emptyState?.remove();
-  const question = document.createElement("section");
-  question.className = "message user";
-  question.textContent = text;
   const answer = new AnswerView(document);
   answers.set(answerId, answer);
   // Labels before the turns, not in them: a turn's text stays exactly what was asked or answered.
-  conversation.append(turnLabel("account", "You"), question, turnLabel("sparkle", model), answer.element);
+  conversation.append(turnLabel(document, "account", "You"), userMessage(document, text), turnLabel(document, "sparkle", model), answer.element);
   setWriting(answerId);
   followAnswer = true;
+}
+
+/** Replace the conversation shown (by the empty state when it has no turns), at its end. */
+function showConversation(turns: Node[]): void {
+  answers.clear();
+  conversation.replaceChildren(...(turns.length > 0 ? turns : emptyState ? [emptyState] : []));
+  setWriting(undefined);
+  followAnswer = true;
+  conversation.scrollTop = conversation.scrollHeight;
 }
 
 /** A failed answer's Retry and Open Settings, in its error box. */
@@ -109,9 +109,10 @@ window.addEventListener("message", (event: MessageEvent<ToWebview>) => {
       if (document.getSelection()?.isCollapsed !== false) prompt.focus();
       return;
     case "cleared":
-      answers.clear();
-      conversation.replaceChildren(...(emptyState ? [emptyState] : []));
-      setWriting(undefined);
+      showConversation([]);
+      return;
+    case "conversation":
+      showConversation(pastConversation(document, message.turns));
       return;
     case "editorSelection":
       document.body.toggleAttribute("data-has-selection", message.hasSelection);

@@ -4,6 +4,7 @@ import * as vscode from "vscode";
 import type { CodeAction, FromWebview, ToWebview } from "../../shared/messages";
 import type { EditorTracker } from "../editorTracker";
 import { describeError, settingToFix } from "../errors";
+import { loadConversation, type OpenConversationMemory } from "../history/storedConversation";
 import type { OllamaLanguageServer } from "../languageServer";
 import type { ModelCatalog } from "../modelCatalog";
 import { Command, type ChatParams, type ChatResult, type ContextRef } from "../protocol";
@@ -18,7 +19,7 @@ interface ChatRequest {
 export class ChatSession implements vscode.Disposable {
   // Chosen here rather than by the server, so that an answer stopped before the server's
   // first response still belongs to this conversation (the server keeps it in the history).
-  private conversationId = randomUUID();
+  private conversationId: string = randomUUID();
   private running: vscode.CancellationTokenSource | undefined;
   /** Requests whose answer failed, by answer id: Retry asks them again. */
   private readonly failed = new Map<string, ChatRequest>();
@@ -30,6 +31,8 @@ export class ChatSession implements vscode.Disposable {
     private readonly models: ModelCatalog,
     private readonly editors: EditorTracker,
     private readonly post: (message: ToWebview) => void,
+    /** The side bar's session only: its conversation comes back after a window reload. */
+    private readonly memory?: OpenConversationMemory,
   ) {
     // Replace is offered only with a selection: the webview learns when that changes, not on
     // every cursor move.
@@ -44,6 +47,7 @@ export class ChatSession implements vscode.Disposable {
         this.hasSelection = undefined;
         this.postSelectionState();
         void this.models.refresh();
+        if (this.memory?.conversationId) await this.openStored(this.memory.conversationId);
         return;
       case "send":
         return this.send({ prompt: message.prompt, model: message.model, context: this.context(message.includeSelection, message.includeFile) });
@@ -69,6 +73,25 @@ export class ChatSession implements vscode.Disposable {
     this.post({ type: "focusPrompt" });
   }
 
+  get openConversationId(): string {
+    return this.conversationId;
+  }
+
+  /** Show a stored conversation; the next prompt continues it. False when it is gone. */
+  async openStored(conversationId: string): Promise<boolean> {
+    const turns = await loadConversation(this.server, conversationId);
+    if (!turns) {
+      if (this.memory?.conversationId === conversationId) this.memory.forget();
+      return false;
+    }
+    this.running?.cancel();
+    this.conversationId = conversationId;
+    this.memory?.remember(conversationId);
+    this.failed.clear();
+    this.post({ type: "conversation", turns });
+    return true;
+  }
+
   /** Stop the answer being written, if any. */
   stop(): boolean {
     if (!this.running) return false;
@@ -83,6 +106,7 @@ export class ChatSession implements vscode.Disposable {
     const cancel = (this.running = new vscode.CancellationTokenSource());
     this.post({ type: "answerStart", answerId, prompt, model: model || this.models.list.selected });
     const params: ChatParams = { prompt, conversationId: this.conversationId, model: model || undefined, context };
+    this.memory?.remember(this.conversationId);
     try {
       const result = await this.server.execute<ChatResult>(Command.CHAT, params, cancel.token, {
         onToken: ({ seq, kind, text }) => this.post({ type: "delta", answerId, seq, kind, text }),
@@ -121,6 +145,7 @@ export class ChatSession implements vscode.Disposable {
     const previous = this.conversationId;
     this.conversationId = randomUUID();
     this.failed.clear();
+    this.memory?.forget();
     this.post({ type: "cleared" });
     // Only frees the server's memory: a failure changes nothing for the user.
     await this.server.execute(Command.RESET_CONVERSATION, { conversationId: previous }).catch(() => undefined);

@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import * as vscode from "vscode";
 import type { FromWebview, ToWebview } from "../../shared/messages";
 import type { EditorTracker } from "../editorTracker";
+import type { OpenConversationMemory } from "../history/storedConversation";
 import type { OllamaLanguageServer } from "../languageServer";
 import type { ModelCatalog } from "../modelCatalog";
 import { chatHtml } from "./chatHtml";
@@ -19,11 +20,12 @@ export class ChatViews implements vscode.WebviewViewProvider, vscode.Disposable 
     private readonly server: OllamaLanguageServer,
     private readonly models: ModelCatalog,
     private readonly editors: EditorTracker,
+    private readonly memory: OpenConversationMemory,
   ) {}
 
   resolveWebviewView(view: vscode.WebviewView): void {
     // The view's title bar has the New chat action.
-    this.sideBarSession = this.attach(view.webview, view, { newChatButton: false });
+    this.sideBarSession = this.attach(view.webview, view, { newChatButton: false, memory: this.memory });
   }
 
   /** Show the side bar chat with the focus in its prompt. */
@@ -46,6 +48,27 @@ export class ChatViews implements vscode.WebviewViewProvider, vscode.Disposable 
     void this.sideBarSession?.handle({ type: "newChat" });
   }
 
+  /** Show a stored conversation in the side bar chat; false when it is gone. */
+  async openStored(conversationId: string): Promise<boolean> {
+    const session = this.sideBarSession;
+    if (session) {
+      const opened = await session.openStored(conversationId);
+      if (opened) await this.reveal();
+      return opened;
+    }
+    // The view's page is not there yet: it shows the remembered conversation once it is.
+    this.memory.remember(conversationId);
+    await this.reveal();
+    return true;
+  }
+
+  /** A conversation was deleted: a chat showing it starts anew rather than continue it. */
+  conversationDeleted(conversationId: string): void {
+    for (const session of this.sessions) {
+      if (session.openConversationId === conversationId) void session.handle({ type: "newChat" });
+    }
+  }
+
   /** Stop every answer being written; true if there was one. */
   stopAll(): boolean {
     let stopped = false;
@@ -57,7 +80,11 @@ export class ChatViews implements vscode.WebviewViewProvider, vscode.Disposable 
     return { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, "dist")] };
   }
 
-  private attach(webview: vscode.Webview, host: { onDidDispose: vscode.Event<void> }, { newChatButton }: { newChatButton: boolean }): ChatSession {
+  private attach(
+    webview: vscode.Webview,
+    host: { onDidDispose: vscode.Event<void> },
+    { newChatButton, memory }: { newChatButton: boolean; memory?: OpenConversationMemory },
+  ): ChatSession {
     webview.options = this.webviewOptions();
     const dist = vscode.Uri.joinPath(this.extensionUri, "dist");
     webview.html = chatHtml({
@@ -68,7 +95,7 @@ export class ChatViews implements vscode.WebviewViewProvider, vscode.Disposable 
       newChatButton,
     });
     const post = (message: ToWebview): void => void webview.postMessage(message);
-    const session = new ChatSession(this.server, this.models, this.editors, post);
+    const session = new ChatSession(this.server, this.models, this.editors, post, memory);
     this.sessions.add(session);
     const subscriptions = [
       webview.onDidReceiveMessage((message: FromWebview) => session.handle(message)),

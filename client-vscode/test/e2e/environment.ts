@@ -37,15 +37,16 @@ export class FakeModelServer {
     readonly baseUrl: string,
   ) {}
 
-  /** `logChunks`: the server prints when it wrote each chunk (see `chunkTimes`). */
-  static async start(scripts: ScriptEntry[], { logChunks = false } = {}): Promise<FakeModelServer> {
+  /** `logChunks`: the server prints when it wrote each chunk (see `chunkTimes`); `logRequests`:
+   * each request's body (see `requestBodies`). */
+  static async start(scripts: ScriptEntry[], { logChunks = false, logRequests = false } = {}): Promise<FakeModelServer> {
     const dir = mkdtempSync(join(tmpdir(), "ollama-e2e-script-"));
     const scriptFile = join(dir, "script.json");
     writeFileSync(scriptFile, JSON.stringify(scripts));
     const server = Process.start(
       "fake-model-server",
       join(repoRoot, ".venv/bin/python"),
-      ["-m", "fake_model_server", "--port", "0", "--script", scriptFile, "--log-disconnects", ...(logChunks ? ["--log-chunks"] : [])],
+      ["-m", "fake_model_server", "--port", "0", "--script", scriptFile, "--log-disconnects", ...(logChunks ? ["--log-chunks"] : []), ...(logRequests ? ["--log-requests"] : [])],
       { cwd: repoRoot },
     );
     const [, url] = await server.waitForLine(/^READY (\S+)/, 30_000);
@@ -62,6 +63,14 @@ export class FakeModelServer {
     return this.process.lines.flatMap((line): [number, number][] => {
       const match = /^CHUNK \S+ (\d+) (\S+)$/.exec(line);
       return match ? [[Number(match[1]), Number(match[2]) * 1000]] : [];
+    });
+  }
+
+  /** With `logRequests`: the JSON body of every request to `path`, in the order they arrived. */
+  requestBodies(path: string): unknown[] {
+    return this.process.lines.flatMap((line) => {
+      const match = /^REQUEST (\S+) (.*)$/.exec(line);
+      return match && match[1] === path ? [JSON.parse(match[2]) as unknown] : [];
     });
   }
 
@@ -118,6 +127,9 @@ export function ollamaSettings(model: FakeModelServer): Record<string, unknown> 
 export interface Workbench {
   page: Page;
   workspace: string;
+  /** `XDG_DATA_HOME` of code-server and so of the language server: its conversation history
+   * is kept here, never in the real home folder. */
+  dataHome: string;
   /** code-server's process group: its extension host and the language server run in it. */
   processGroup: number;
   /** Change settings as a user does, in the settings.json editor (code-server does not notice
@@ -133,6 +145,7 @@ export async function openWorkbench(settings: Record<string, unknown>, files: Re
   const userDir = join(root, "user");
   const extensionsDir = join(root, "ext");
   const workspace = join(root, "workspace");
+  const dataHome = join(root, "data");
   mkdirSync(join(userDir, "User"), { recursive: true });
   mkdirSync(workspace);
   for (const [name, text] of Object.entries(files)) writeFileSync(join(workspace, name), text);
@@ -171,7 +184,7 @@ export async function openWorkbench(settings: Record<string, unknown>, files: Re
       workspace,
     ],
     // The language server keeps its conversation history under the test's own folder.
-    { env: { ...process.env, VSCODE_PROXY_URI: "", XDG_DATA_HOME: join(root, "data") } },
+    { env: { ...process.env, VSCODE_PROXY_URI: "", XDG_DATA_HOME: dataHome } },
   );
   let browser: Browser | undefined;
   const stop = async (): Promise<void> => {
@@ -218,7 +231,7 @@ export async function openWorkbench(settings: Record<string, unknown>, files: Re
       await waitUntil(() => (existsSync(remoteSettingsFile) ? readFileSync(remoteSettingsFile, "utf8") : ""), text);
       await runCommand(page, "View: Close Editor");
     };
-    return { page, workspace, processGroup: codeServer.child.pid!, updateSettings, stop };
+    return { page, workspace, dataHome, processGroup: codeServer.child.pid!, updateSettings, stop };
   } catch (error) {
     await stop();
     throw error;

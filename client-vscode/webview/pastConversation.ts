@@ -1,0 +1,21 @@
+// A stored conversation shown as it was: each prompt, each answer rendered like a streamed one
+// under the name of the model that wrote it, an interrupted answer marked "Stopped".
+import type { PastTurn } from "../shared/messages";
+import { AnswerView } from "./answerView";
+import { turnLabel, userMessage } from "./turns";
+
+function pastAnswer(document: Document, { text, interrupted }: PastTurn): HTMLElement {
+  // Finished at once, so it never waits for an animation frame.
+  const answer = new AnswerView(document, () => undefined);
+  answer.push({ seq: 0, kind: "content", text });
+  answer.finish(interrupted ? { status: "stopped" } : { status: "done", text, thinking: "" });
+  return answer.element;
+}
+
+export function pastConversation(document: Document, turns: readonly PastTurn[]): Node[] {
+  return turns.flatMap((turn) =>
+    turn.role === "user"
+      ? [turnLabel(document, "account", "You"), userMessage(document, turn.text)]
+      : [turnLabel(document, "sparkle", turn.model ?? "unknown model"), pastAnswer(document, turn)],
+  );
+}
