@@ -11,6 +11,8 @@ from typing import Any, get_args
 
 from ollama_lsp.agents.backends import BackendKind
 
+from . import __version__
+
 logger = logging.getLogger(__name__)
 
 
@@ -42,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         description="A language server that streams a local LLM's answers into your editor.",
     )
     parser.add_argument("--tcp", type=int, metavar="PORT", help="serve on 127.0.0.1:PORT")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     chat = commands.add_parser(
         "chat",
