@@ -43,12 +43,14 @@ async def spawn_cli(
     base_url: str,
     cwd: Path | None = None,
     stderr: int = asyncio.subprocess.PIPE,
+    env: dict[str, str] | None = None,
 ) -> asyncio.subprocess.Process:
     """`ollama-lsp ARGS --base-url URL --model test-model` with piped stdio, in a session of its
     own like a terminal's: `os.killpg(pid, SIGINT)` is Ctrl-C to the whole group."""
     return await asyncio.create_subprocess_exec(
         *SERVER_COMMAND, *args, "--base-url", base_url, "--model", "test-model",
         cwd=cwd,
+        env=env,
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=stderr,
