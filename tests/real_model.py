@@ -8,6 +8,7 @@ bounded answer, and assert on the stream's structure, never on what the model sa
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import subprocess
 import sys
@@ -16,12 +17,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import attrs
-import httpx
 import pytest
 
 from ollama_lsp.agents.backends.base import EmbeddedConfig
 from ollama_lsp.agents.backends.embedded import model_path, unavailable_reason
-from tests.support import free_port
+from tests.support import free_port, wait_until_serving
 
 #: A short answer, reproducible.
 SHORT = {"temperature": 0, "seed": 7, "numPredict": 40}
@@ -68,16 +68,14 @@ class LlamaServer:
         return self.log.read_text(errors="replace")
 
 
-@pytest.fixture(scope="module")
-def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServer]:
-    """`python -m llama_cpp.server` with the real model on a free loopback port.
+@contextlib.contextmanager
+def running_llama_server(port: int, log: Path) -> Iterator[LlamaServer]:
+    """`python -m llama_cpp.server` with the real model on loopback `port`, its log in `log`.
 
     `--interrupt_requests False`: by default a new request interrupts the one streaming; queued,
     two concurrent chats both complete.
     """
     model = real_model_path()
-    port = free_port()
-    log = tmp_path_factory.mktemp("llama-server") / "server.log"
     with log.open("wb") as sink:
         process = subprocess.Popen(
             [sys.executable, "-m", "llama_cpp.server", "--model", str(model),
@@ -87,18 +85,7 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServ
         )  # fmt: skip
     server = LlamaServer(f"http://127.0.0.1:{port}/v1", process, log)
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"llama_cpp.server exited:\n{server.log_text()[-3000:]}")
-            try:
-                if httpx.get(f"{server.base_url}/models", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"llama_cpp.server did not start:\n{server.log_text()[-3000:]}")
-            time.sleep(0.2)
+        wait_until_serving(process, f"{server.base_url}/models", "llama_cpp.server", log, 90)
         yield server
     finally:
         process.terminate()
@@ -107,3 +94,11 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServ
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="module")
+def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServer]:
+    """llama.cpp's server on the real model, on a free loopback port."""
+    log = tmp_path_factory.mktemp("llama-server") / "server.log"
+    with running_llama_server(free_port(), log) as server:
+        yield server

@@ -4,13 +4,17 @@ command line run as a child process, the backends driven directly, scripted code
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import socket
+import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from fake_model_server import FakeModelServer, Script
@@ -56,6 +60,23 @@ async def spawn_cli(
         stderr=stderr,
         start_new_session=True,
     )  # fmt: skip
+
+
+def wait_until_serving(
+    process: subprocess.Popen[bytes], url: str, name: str, log: Path, timeout: float
+) -> None:
+    """Wait for the server `process` to answer GET `url` with a success; fails (with the end of
+    its log) if it exits or does not answer within `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            pytest.fail(f"{name} exited:\n{log.read_text(errors='replace')[-3000:]}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(url, timeout=2).is_success:
+                return
+        if time.monotonic() > deadline:
+            pytest.fail(f"{name} did not start:\n{log.read_text(errors='replace')[-3000:]}")
+        time.sleep(0.2)
 
 
 # --- JSON-RPC as raw bytes --------------------------------------------------------------------

@@ -169,6 +169,8 @@ class HTTPBackend(ABC):
         detail = self._detail(body) or "no details"
         server = f"{_capitalized(self.display_name)} at {self.base_url}"
         if status in (401, 403):
+            # Keys are a gateway's business more often than a model server's (Ollama has none).
+            server = f"{_capitalized(self.display_name)} or the gateway at {self.base_url}"
             refused = f"HTTP {status}: {detail}"
             return BackendError(
                 "unauthorized",
