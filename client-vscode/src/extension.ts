@@ -16,7 +16,7 @@ let activeServer: OllamaLanguageServer | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const output = vscode.window.createOutputChannel("Ollama Language Server", { log: true });
-  const server = (activeServer = new OllamaLanguageServer(output));
+  const server = (activeServer = new OllamaLanguageServer(output, context));
   const models = new ModelCatalog(server);
   const editors = new EditorTracker();
   const chats = new ChatViews(context.extensionUri, server, models, editors);
