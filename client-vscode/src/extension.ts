@@ -43,6 +43,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand(TOGGLE_COMMAND, toggleInlineCompletion),
     vscode.commands.registerCommand("ollamaLsp.restartServer", () => server.restart()),
     vscode.commands.registerCommand("ollamaLsp.showLog", () => output.show()),
+    vscode.commands.registerCommand("ollamaLsp.setApiKey", async () => {
+      if (await server.apiKeys.promptAndStore()) await server.restart();
+    }),
     server.onDidChangeState(() => void models.refresh()),
     vscode.workspace.onDidChangeConfiguration(async (event) => {
       if (!event.affectsConfiguration("ollama")) return;
@@ -56,6 +59,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
   );
   await server.start();
+  // Not awaited: the warning waits for the user.
+  void server.apiKeys.warnAboutPlainKey().then(async (moved) => {
+    if (moved) await server.restart();
+  });
 }
 
 export async function deactivate(): Promise<void> {

@@ -9,6 +9,7 @@ import {
   type LanguageClientOptions,
   type ServerOptions,
 } from "vscode-languageclient/node";
+import { ApiKeyStore } from "./apiKey";
 import { findExecutable } from "./executable";
 import { bundledWheel, installedServer, ServerInstallError } from "./serverInstall";
 import { TOKEN_NOTIFICATION, type ProgressValue, type TokenBatch } from "./protocol";
@@ -31,10 +32,15 @@ export class OllamaLanguageServer implements vscode.Disposable {
   /** Fires when the server (re)started or stopped. */
   readonly onDidChangeState = this.stateEmitter.event;
 
+  /** The key in SecretStorage, passed to the server in its environment. */
+  readonly apiKeys: ApiKeyStore;
+
   constructor(
     readonly output: vscode.LogOutputChannel,
     private readonly context: vscode.ExtensionContext,
-  ) {}
+  ) {
+    this.apiKeys = new ApiKeyStore(context);
+  }
 
   async start(): Promise<void> {
     const config = vscode.workspace.getConfiguration("ollama.server");
@@ -44,7 +50,7 @@ export class OllamaLanguageServer implements vscode.Disposable {
       return;
     }
     const args = config.get<string[]>("args") ?? [];
-    const serverOptions: ServerOptions = { command, args };
+    const serverOptions: ServerOptions = { command, args, options: { env: await this.apiKeys.serverEnvironment() } };
     const clientOptions: LanguageClientOptions = {
       // Every text document is synced: chat context and code generation may name any of them.
       documentSelector: [{ scheme: "file" }, { scheme: "untitled" }],
