@@ -20,7 +20,7 @@ from pathlib import Path
 
 import attrs
 
-from tests.support import wait_until_serving
+from tests.support import serving
 
 MASTER_KEY = "sk-team-gateway-master-0123456789"
 #: Each user's key: what one's editor sends.
@@ -79,16 +79,5 @@ def running_gateway(port: int, models: list[dict[str, object]], folder: Path) ->
             stdout=sink, stderr=subprocess.STDOUT, env={**os.environ, **environment}, cwd=folder,
         )  # fmt: skip
     gateway = Gateway(f"http://127.0.0.1:{port}/v1", process, log)
-    try:
-        # ~20 s on an idle machine: its imports are many.
-        wait_until_serving(
-            process, f"http://127.0.0.1:{port}/health/liveliness", "LiteLLM", log, 180
-        )
+    with serving(process, f"http://127.0.0.1:{port}/health/liveliness", "LiteLLM", log, 180):
         yield gateway
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()

@@ -15,13 +15,16 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
 
 from ollama_lsp.agents.backends.base import EmbeddedConfig
 from ollama_lsp.agents.backends.embedded import model_path, unavailable_reason
-from tests.support import free_port, wait_until_serving
+from ollama_lsp.server.protocol import Command
+from tests.lsp_helpers import OllamaClient
+from tests.support import free_port, serving
 
 #: A short answer, reproducible.
 SHORT = {"temperature": 0, "seed": 7, "numPredict": 40}
@@ -42,6 +45,19 @@ def real_model_path() -> Path:
     if reason is not None:
         pytest.fail(f"The real-model tests need the embedded model: {reason}")
     return model_path(EmbeddedConfig())
+
+
+async def short_answer_streams(client: OllamaClient) -> dict[str, Any]:
+    """Ask the real model a short question: the answer streams in several batches, all before
+    the response, and they make its text. Returns the result."""
+    request_id, outcome = client.send_command(
+        Command.CHAT, {"prompt": "What is a regex?", "options": SHORT}, token="t"
+    )
+    result: dict[str, Any] = await asyncio.wait_for(outcome, 120)
+    assert len(client.wire.batches("t")) > 1
+    assert client.wire.text("t") == result["text"] != ""
+    client.wire.assert_nothing_after_response(request_id, "t")
+    return result
 
 
 def cpu_seconds(pid: int) -> float:
@@ -84,16 +100,8 @@ def running_llama_server(port: int, log: Path) -> Iterator[LlamaServer]:
             stdout=sink, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )  # fmt: skip
     server = LlamaServer(f"http://127.0.0.1:{port}/v1", process, log)
-    try:
-        wait_until_serving(process, f"{server.base_url}/models", "llama_cpp.server", log, 90)
+    with serving(process, f"{server.base_url}/models", "llama_cpp.server", log, 90):
         yield server
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -62,21 +63,31 @@ async def spawn_cli(
     )  # fmt: skip
 
 
-def wait_until_serving(
+@contextlib.contextmanager
+def serving(
     process: subprocess.Popen[bytes], url: str, name: str, log: Path, timeout: float
-) -> None:
-    """Wait for the server `process` to answer GET `url` with a success; fails (with the end of
-    its log) if it exits or does not answer within `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        if process.poll() is not None:
-            pytest.fail(f"{name} exited:\n{log.read_text(errors='replace')[-3000:]}")
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(url, timeout=2).is_success:
-                return
-        if time.monotonic() > deadline:
-            pytest.fail(f"{name} did not start:\n{log.read_text(errors='replace')[-3000:]}")
-        time.sleep(0.2)
+) -> Iterator[None]:
+    """The server `process`, once it answers GET `url` with a success (failing with the end of
+    its log if it exits or does not answer within `timeout` seconds); stopped afterwards."""
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"{name} exited:\n{log.read_text(errors='replace')[-3000:]}")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(url, timeout=2).is_success:
+                    break
+            if time.monotonic() > deadline:
+                pytest.fail(f"{name} did not start:\n{log.read_text(errors='replace')[-3000:]}")
+            time.sleep(0.2)
+        yield
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 # --- JSON-RPC as raw bytes --------------------------------------------------------------------

@@ -15,7 +15,13 @@ from fake_model_server import FakeModelServer, Script
 from ollama_lsp.server.protocol import REQUEST_CANCELLED, Command
 from tests.gateway import USER_KEYS, Gateway, running_gateway, upstream
 from tests.lsp_helpers import OllamaClient, StartClient, wait_until
-from tests.real_model import LONG, LONG_PROMPT, SHORT, LlamaServer, running_llama_server
+from tests.real_model import (
+    LONG,
+    LONG_PROMPT,
+    LlamaServer,
+    running_llama_server,
+    short_answer_streams,
+)
 from tests.support import free_port
 
 pytestmark = pytest.mark.gateway
@@ -110,14 +116,7 @@ async def test_a_stop_reaches_the_model_server_through_the_gateway(
 async def test_the_real_model_streams_through_the_gateway(
     start_client: StartClient, gateway: Gateway, llama_behind_gateway: LlamaServer
 ):
-    client = await through(start_client, gateway, "team-smollm2")
-    request_id, outcome = client.send_command(
-        Command.CHAT, {"prompt": "What is a regex?", "options": SHORT}, token="t"
-    )
-    result = await asyncio.wait_for(outcome, 120)
-    assert len(client.wire.batches("t")) > 1
-    assert client.wire.text("t") == result["text"] != ""
-    client.wire.assert_nothing_after_response(request_id, "t")
+    await short_answer_streams(await through(start_client, gateway, "team-smollm2"))
 
 
 @pytest.mark.real_model
