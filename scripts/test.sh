@@ -3,8 +3,9 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-# The real-model tests need the embedded engine and model, and llama.cpp's OpenAI server.
-bash scripts/setup-embedded.sh "test,llama-server"
+# The real-model tests need the embedded engine and model, and llama.cpp's OpenAI server; the
+# gateway tests LiteLLM's proxy.
+bash scripts/setup-embedded.sh "test,llama-server,gateway"
 echo "==> ruff" >&2
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .

@@ -6,18 +6,25 @@ from __future__ import annotations
 import argparse
 import gc
 import logging
+import os
 import sys
 from typing import Any, get_args
 
 from ollama_lsp.agents.backends import BackendKind
 
+from . import __version__
+
 logger = logging.getLogger(__name__)
 
 
 def settings_from_flags(args: argparse.Namespace) -> dict[str, Any]:
-    """Command-line flags as an `ollama` settings object (they override the client's)."""
+    """Command-line flags and the environment's settings as an `ollama` settings object (they
+    override the client's)."""
+    from .config import settings_from_environment
+
     flags = {"backend": args.backend, "baseUrl": args.base_url, "model": args.model}
-    settings: dict[str, Any] = {key: value for key, value in flags.items() if value is not None}
+    settings: dict[str, Any] = settings_from_environment(os.environ)
+    settings.update({key: value for key, value in flags.items() if value is not None})
     if args.model_path is not None:
         settings["embedded"] = {"modelPath": args.model_path}
     return settings
@@ -42,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         description="A language server that streams a local LLM's answers into your editor.",
     )
     parser.add_argument("--tcp", type=int, metavar="PORT", help="serve on 127.0.0.1:PORT")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     chat = commands.add_parser(
         "chat",

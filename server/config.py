@@ -8,6 +8,7 @@ A bad value never stops the server: it is reported and replaced by its default.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -136,7 +137,8 @@ class Settings:
     #: Empty means the backend's usual local address (`DEFAULT_BASE_URLS`).
     base_url: str = ""
     model: str = "qwen2.5-coder:1.5b"
-    #: Sent as `Authorization: Bearer …`; never shown in messages or logs.
+    #: Sent as `Authorization: Bearer …`; never shown in messages or logs. The environment
+    #: variable `OLLAMA_LSP_API_KEY` of the server's process, when set, wins over this setting.
     api_key: str | None = attrs.field(default=None, repr=False, metadata={"secret": True})
     streaming: StreamingSettings = StreamingSettings()
     timeouts: Timeouts = attrs.field(factory=Timeouts)
@@ -159,6 +161,20 @@ class Settings:
             max_connections=self.limits.max_connections,
             embedded=self.embedded,
         )
+
+
+#: The API key from the server's environment: how the terminal client, other editors and the VS
+#: Code extension (from its SecretStorage) pass a key without writing it into any settings.
+API_KEY_VARIABLE = "OLLAMA_LSP_API_KEY"
+
+
+def settings_from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The settings the server's environment sets. They win over the editor's settings, as a
+    command line's environment wins over a config file: the key is the one the process was
+    started with — in VS Code, the one "Ollama: Set API Key…" stored — not a plain-text value
+    left in a (possibly shared) settings file."""
+    key = environ.get(API_KEY_VARIABLE)
+    return {"apiKey": key} if key else {}
 
 
 def parse_settings(raw: Any, base: Settings | None = None) -> tuple[Settings, list[str]]:

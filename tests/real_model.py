@@ -8,20 +8,23 @@ bounded answer, and assert on the stream's structure, never on what the model sa
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import attrs
-import httpx
 import pytest
 
 from ollama_lsp.agents.backends.base import EmbeddedConfig
 from ollama_lsp.agents.backends.embedded import model_path, unavailable_reason
-from tests.support import free_port
+from ollama_lsp.server.protocol import Command
+from tests.lsp_helpers import OllamaClient
+from tests.support import free_port, serving
 
 #: A short answer, reproducible.
 SHORT = {"temperature": 0, "seed": 7, "numPredict": 40}
@@ -42,6 +45,19 @@ def real_model_path() -> Path:
     if reason is not None:
         pytest.fail(f"The real-model tests need the embedded model: {reason}")
     return model_path(EmbeddedConfig())
+
+
+async def short_answer_streams(client: OllamaClient) -> dict[str, Any]:
+    """Ask the real model a short question: the answer streams in several batches, all before
+    the response, and they make its text. Returns the result."""
+    request_id, outcome = client.send_command(
+        Command.CHAT, {"prompt": "What is a regex?", "options": SHORT}, token="t"
+    )
+    result: dict[str, Any] = await asyncio.wait_for(outcome, 120)
+    assert len(client.wire.batches("t")) > 1
+    assert client.wire.text("t") == result["text"] != ""
+    client.wire.assert_nothing_after_response(request_id, "t")
+    return result
 
 
 def cpu_seconds(pid: int) -> float:
@@ -68,16 +84,14 @@ class LlamaServer:
         return self.log.read_text(errors="replace")
 
 
-@pytest.fixture(scope="module")
-def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServer]:
-    """`python -m llama_cpp.server` with the real model on a free loopback port.
+@contextlib.contextmanager
+def running_llama_server(port: int, log: Path) -> Iterator[LlamaServer]:
+    """`python -m llama_cpp.server` with the real model on loopback `port`, its log in `log`.
 
     `--interrupt_requests False`: by default a new request interrupts the one streaming; queued,
     two concurrent chats both complete.
     """
     model = real_model_path()
-    port = free_port()
-    log = tmp_path_factory.mktemp("llama-server") / "server.log"
     with log.open("wb") as sink:
         process = subprocess.Popen(
             [sys.executable, "-m", "llama_cpp.server", "--model", str(model),
@@ -86,24 +100,13 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServ
             stdout=sink, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )  # fmt: skip
     server = LlamaServer(f"http://127.0.0.1:{port}/v1", process, log)
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"llama_cpp.server exited:\n{server.log_text()[-3000:]}")
-            try:
-                if httpx.get(f"{server.base_url}/models", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"llama_cpp.server did not start:\n{server.log_text()[-3000:]}")
-            time.sleep(0.2)
+    with serving(process, f"{server.base_url}/models", "llama_cpp.server", log, 90):
         yield server
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+
+
+@pytest.fixture(scope="module")
+def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServer]:
+    """llama.cpp's server on the real model, on a free loopback port."""
+    log = tmp_path_factory.mktemp("llama-server") / "server.log"
+    with running_llama_server(free_port(), log) as server:
+        yield server

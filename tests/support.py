@@ -4,13 +4,18 @@ command line run as a child process, the backends driven directly, scripted code
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import socket
+import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from fake_model_server import FakeModelServer, Script
@@ -43,17 +48,46 @@ async def spawn_cli(
     base_url: str,
     cwd: Path | None = None,
     stderr: int = asyncio.subprocess.PIPE,
+    env: dict[str, str] | None = None,
 ) -> asyncio.subprocess.Process:
     """`ollama-lsp ARGS --base-url URL --model test-model` with piped stdio, in a session of its
     own like a terminal's: `os.killpg(pid, SIGINT)` is Ctrl-C to the whole group."""
     return await asyncio.create_subprocess_exec(
         *SERVER_COMMAND, *args, "--base-url", base_url, "--model", "test-model",
         cwd=cwd,
+        env=env,
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=stderr,
         start_new_session=True,
     )  # fmt: skip
+
+
+@contextlib.contextmanager
+def serving(
+    process: subprocess.Popen[bytes], url: str, name: str, log: Path, timeout: float
+) -> Iterator[None]:
+    """The server `process`, once it answers GET `url` with a success (failing with the end of
+    its log if it exits or does not answer within `timeout` seconds); stopped afterwards."""
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"{name} exited:\n{log.read_text(errors='replace')[-3000:]}")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(url, timeout=2).is_success:
+                    break
+            if time.monotonic() > deadline:
+                pytest.fail(f"{name} did not start:\n{log.read_text(errors='replace')[-3000:]}")
+            time.sleep(0.2)
+        yield
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 # --- JSON-RPC as raw bytes --------------------------------------------------------------------

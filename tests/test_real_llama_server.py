@@ -19,6 +19,7 @@ from tests.real_model import (
     LlamaServer,
     cpu_cores_used,
     llama_server,
+    short_answer_streams,
 )
 
 __all__ = ["llama_server"]
@@ -31,14 +32,7 @@ async def _client(start_client: StartClient, server: LlamaServer) -> OllamaClien
 
 
 async def test_chat_streams_token_batches(start_client: StartClient, llama_server: LlamaServer):
-    client = await _client(start_client, llama_server)
-    request_id, outcome = client.send_command(
-        Command.CHAT, {"prompt": "What is a regex?", "options": SHORT}, token="t"
-    )
-    result = await asyncio.wait_for(outcome, 120)
-    assert len(client.wire.batches("t")) > 1
-    assert client.wire.text("t") == result["text"] != ""
-    client.wire.assert_nothing_after_response(request_id, "t")
+    result = await short_answer_streams(await _client(start_client, llama_server))
     assert result["model"] == "smollm2"
 
 

@@ -42,6 +42,9 @@ _SAMPLE_CHARS = 80
 #: or more, with a digit or punctuation: not the words of "missing bearer token"), `sk-` keys.
 _CREDENTIAL = re.compile(r"(?i)(bearer\s+)(?=[\w.~+/=-]*[\d.~+/=-])[\w.~+/=-]{8,}|\bsk-[\w-]{6,}")
 _REDACTED = "<redacted>"
+#: Where the key may also come from (server/config.py's `API_KEY_VARIABLE`; the backends do not
+#: read the environment).
+_KEY_VARIABLE = "OLLAMA_LSP_API_KEY"
 
 
 class NotAnAnswer(ValueError):
@@ -166,12 +169,16 @@ class HTTPBackend(ABC):
         detail = self._detail(body) or "no details"
         server = f"{_capitalized(self.display_name)} at {self.base_url}"
         if status in (401, 403):
+            # Keys are a gateway's business more often than a model server's (Ollama has none).
+            server = f"{_capitalized(self.display_name)} or the gateway at {self.base_url}"
             refused = f"HTTP {status}: {detail}"
             return BackendError(
                 "unauthorized",
-                f"{server} refused the API key ({refused}) — check `ollama.apiKey`."
+                f"{server} refused the API key ({refused}) — check the key: `ollama.apiKey`, "
+                f"or {_KEY_VARIABLE} in the server's environment (it wins)."
                 if self.config.api_key
-                else f"{server} wants an API key ({refused}): set `ollama.apiKey`.",
+                else f"{server} wants an API key ({refused}): set `ollama.apiKey` or "
+                f"{_KEY_VARIABLE} in the server's environment.",
             )
         return BackendError(
             "backendError", f"{_capitalized(self.display_name)} answered HTTP {status}: {detail}"

@@ -52,5 +52,6 @@ echo "screenshot of the chat mid-stream: $here/.e2e/artifacts/chat-mid-stream.pn
 echo "screenshot of a long answer, light theme: $here/.e2e/artifacts/chat-light.png" >&2
 echo "screenshot of a long answer, dark theme: $here/.e2e/artifacts/chat-dark.png" >&2
 echo "screenshot of a long answer, high-contrast theme: $here/.e2e/artifacts/chat-high-contrast.png" >&2
+echo "screenshot of the first-use install of the bundled server: $here/.e2e/artifacts/first-use-install.png" >&2
 echo "screenshot of ghost text (inline completion): $here/.e2e/artifacts/ghost-text.png" >&2
 echo "screenshot of the chat history list: $here/.e2e/artifacts/history-list.png" >&2

@@ -18,7 +18,7 @@ let activeServer: OllamaLanguageServer | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const output = vscode.window.createOutputChannel("Ollama Language Server", { log: true });
-  const server = (activeServer = new OllamaLanguageServer(output));
+  const server = (activeServer = new OllamaLanguageServer(output, context));
   const models = new ModelCatalog(server);
   const editors = new EditorTracker();
   const chats = new ChatViews(context.extensionUri, server, models, editors, new OpenConversationMemory(context.workspaceState));
@@ -46,6 +46,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand(TOGGLE_COMMAND, toggleInlineCompletion),
     vscode.commands.registerCommand("ollamaLsp.restartServer", () => server.restart()),
     vscode.commands.registerCommand("ollamaLsp.showLog", () => output.show()),
+    vscode.commands.registerCommand("ollamaLsp.setApiKey", async () => {
+      if (await server.apiKeys.promptAndStore()) await server.restart();
+    }),
     server.onDidChangeState(() => void models.refresh()),
     vscode.workspace.onDidChangeConfiguration(async (event) => {
       if (!event.affectsConfiguration("ollama")) return;
@@ -59,6 +62,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
   );
   await server.start();
+  // Not awaited: the warning waits for the user.
+  void server.apiKeys.warnAboutPlainKey().then(async (moved) => {
+    if (moved) await server.restart();
+  });
 }
 
 export async function deactivate(): Promise<void> {

@@ -9,7 +9,9 @@ import {
   type LanguageClientOptions,
   type ServerOptions,
 } from "vscode-languageclient/node";
+import { ApiKeyStore } from "./apiKey";
 import { findExecutable } from "./executable";
+import { bundledWheel, installedServer, ServerInstallError } from "./serverInstall";
 import { TOKEN_NOTIFICATION, type ProgressValue, type TokenBatch } from "./protocol";
 import { toServerSettings } from "./settings";
 
@@ -30,20 +32,25 @@ export class OllamaLanguageServer implements vscode.Disposable {
   /** Fires when the server (re)started or stopped. */
   readonly onDidChangeState = this.stateEmitter.event;
 
-  constructor(readonly output: vscode.LogOutputChannel) {}
+  /** The key in SecretStorage, passed to the server in its environment. */
+  readonly apiKeys: ApiKeyStore;
+
+  constructor(
+    readonly output: vscode.LogOutputChannel,
+    private readonly context: vscode.ExtensionContext,
+  ) {
+    this.apiKeys = new ApiKeyStore(context);
+  }
 
   async start(): Promise<void> {
     const config = vscode.workspace.getConfiguration("ollama.server");
-    const configured = config.get<string>("path") || "ollama-lsp";
-    // A relative path is relative to the (first) workspace folder.
-    const command = findExecutable(configured, process.env.PATH, vscode.workspace.workspaceFolders?.[0]?.uri.fsPath);
+    const command = await this.serverCommand(config.get<string>("path") ?? "");
     if (!command) {
       this.stateEmitter.fire("stopped");
-      void this.reportStartFailure(configured, new Error(configured.includes("/") ? "no executable file there" : "not found on PATH"));
       return;
     }
     const args = config.get<string[]>("args") ?? [];
-    const serverOptions: ServerOptions = { command, args };
+    const serverOptions: ServerOptions = { command, args, options: { env: await this.apiKeys.serverEnvironment() } };
     const clientOptions: LanguageClientOptions = {
       // Every text document is synced: chat context and code generation may name any of them.
       documentSelector: [{ scheme: "file" }, { scheme: "untitled" }],
@@ -76,6 +83,28 @@ export class OllamaLanguageServer implements vscode.Disposable {
       await client.dispose().catch(() => undefined);
       void this.reportStartFailure(command, error);
     }
+  }
+
+  /** `ollama.server.path` when set; else the server bundled in the .vsix (installed on first
+   * use), or `ollama-lsp` on PATH in a build without one. Undefined (and the user told why)
+   * when there is none. */
+  private async serverCommand(configured: string): Promise<string | undefined> {
+    const wheel = configured ? undefined : bundledWheel(this.context.extensionPath);
+    if (wheel) {
+      try {
+        return await installedServer(this.context, wheel, this.output);
+      } catch (error) {
+        void this.reportInstallFailure(error);
+        return undefined;
+      }
+    }
+    const name = configured || "ollama-lsp";
+    // A relative path is relative to the (first) workspace folder.
+    const command = findExecutable(name, process.env.PATH, vscode.workspace.workspaceFolders?.[0]?.uri.fsPath);
+    if (!command) {
+      void this.reportStartFailure(name, new Error(name.includes("/") ? "no executable file there" : "not found on PATH"));
+    }
+    return command;
   }
 
   async restart(): Promise<void> {
@@ -144,6 +173,22 @@ export class OllamaLanguageServer implements vscode.Disposable {
       "Open Settings",
       "Show Log",
     );
+    if (choice === "Open Settings") {
+      await vscode.commands.executeCommand("workbench.action.openSettings", "ollama.server.path");
+    } else if (choice === "Show Log") {
+      this.output.show();
+    }
+  }
+
+  private async reportInstallFailure(error: unknown): Promise<void> {
+    const reason = error instanceof Error ? error.message : String(error);
+    this.output.error(`cannot install the bundled language server: ${reason}`);
+    const message =
+      error instanceof ServerInstallError
+        ? reason
+        : `Installing the Ollama language server failed (${reason}); the log is in the output channel “Ollama Language Server”. ` +
+          "Fix what it says and run “Ollama: Restart Language Server”, or set `ollama.server.path` to an ollama-lsp executable.";
+    const choice = await vscode.window.showErrorMessage(message, "Show Log", "Open Settings");
     if (choice === "Open Settings") {
       await vscode.commands.executeCommand("workbench.action.openSettings", "ollama.server.path");
     } else if (choice === "Show Log") {

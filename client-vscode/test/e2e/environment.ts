@@ -139,8 +139,19 @@ export interface Workbench {
   stop(): Promise<void>;
 }
 
+export interface WorkbenchOptions {
+  /** Environment variables of code-server (and so of the extension and its server) to set. */
+  env?: Record<string, string>;
+  /** Wait for the status bar to show the model (the server answering) before returning. */
+  waitForServer?: boolean;
+}
+
 /** code-server with the extension from the .vsix, a workspace folder with `files`, in Chromium. */
-export async function openWorkbench(settings: Record<string, unknown>, files: Record<string, string>): Promise<Workbench> {
+export async function openWorkbench(
+  settings: Record<string, unknown>,
+  files: Record<string, string>,
+  { env = {}, waitForServer = true }: WorkbenchOptions = {},
+): Promise<Workbench> {
   const root = mkdtempSync(join(tmpdir(), "ollama-e2e-"));
   const userDir = join(root, "user");
   const extensionsDir = join(root, "ext");
@@ -184,7 +195,7 @@ export async function openWorkbench(settings: Record<string, unknown>, files: Re
       workspace,
     ],
     // The language server keeps its conversation history under the test's own folder.
-    { env: { ...process.env, VSCODE_PROXY_URI: "", XDG_DATA_HOME: dataHome } },
+    { env: { ...process.env, VSCODE_PROXY_URI: "", XDG_DATA_HOME: dataHome, ...env } },
   );
   let browser: Browser | undefined;
   const stop = async (): Promise<void> => {
@@ -212,7 +223,7 @@ export async function openWorkbench(settings: Record<string, unknown>, files: Re
     // 127.0.0.1, not another address: webviews need a secure context.
     await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);
     await page.locator(".monaco-workbench").waitFor({ timeout: 60_000 });
-    await page.locator(".statusbar-item", { hasText: "test-model" }).first().waitFor({ timeout: 60_000 });
+    if (waitForServer) await page.locator(".statusbar-item", { hasText: "test-model" }).first().waitFor({ timeout: 60_000 });
     let remoteSettings: Record<string, unknown> = {};
     const remoteSettingsFile = join(userDir, "Machine", "settings.json");
     const updateSettings = async (changes: Record<string, unknown>): Promise<void> => {

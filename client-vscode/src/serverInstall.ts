@@ -1,0 +1,128 @@
+// The language server that ships inside the .vsix: the `ollama-lsp` wheel in `bundled/`,
+// installed on first use into a private virtual environment in the extension's global storage,
+// with the Python the user already has (the Python extension's selected interpreter, else
+// `python3` on PATH) — the way the pygls-based Python tool extensions run their servers, without
+// shipping a copy of Python or of native libraries per platform. The environment is named by
+// the wheel's hash: an extension upgrade brings another wheel, which installs afresh (the old
+// environment is removed).
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import * as vscode from "vscode";
+import { findExecutable } from "./executable";
+
+const MINIMUM_PYTHON: readonly [number, number] = [3, 11];
+const binFolder = process.platform === "win32" ? "Scripts" : "bin";
+const exeSuffix = process.platform === "win32" ? ".exe" : "";
+
+/** An install that cannot be done; its message says what to do. */
+export class ServerInstallError extends Error {}
+
+/** The wheel inside the extension, if this build ships one (a development build may not). */
+export function bundledWheel(extensionPath: string): string | undefined {
+  const folder = join(extensionPath, "bundled");
+  if (!existsSync(folder)) return undefined;
+  const name = readdirSync(folder).find((file) => /^ollama_lsp-.+\.whl$/.test(file));
+  return name && join(folder, name);
+}
+
+/** Runs a program, its output going to the log; rejects with its exit status. */
+function run(output: vscode.LogOutputChannel, command: string, args: string[]): Promise<string> {
+  output.info(`$ ${command} ${args.join(" ")}`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    const log = (chunk: Buffer): void => output.append(chunk.toString());
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+      log(chunk);
+    });
+    child.stderr.on("data", log);
+    child.on("error", reject);
+    child.on("close", (status) =>
+      status === 0 ? resolve(stdout) : reject(new Error(`${command} ${args[0] ?? ""} … exited with status ${status}`)),
+    );
+  });
+}
+
+interface PythonExtensionApi {
+  environments?: { getActiveEnvironmentPath?(): { path: string } | undefined };
+}
+
+/** Interpreters to try, best first: the one the Python extension selected, then `python3`. */
+async function candidatePythons(): Promise<string[]> {
+  const candidates: string[] = [];
+  const extension = vscode.extensions.getExtension<PythonExtensionApi>("ms-python.python");
+  if (extension) {
+    try {
+      const api = await extension.activate();
+      const selected = api.environments?.getActiveEnvironmentPath?.()?.path;
+      if (selected) candidates.push(selected);
+    } catch {
+      // No selection to use: fall back to PATH.
+    }
+  }
+  const onPath = findExecutable("python3") ?? findExecutable("python");
+  if (onPath) candidates.push(onPath);
+  return candidates;
+}
+
+/** The first interpreter that is Python ≥ 3.11; one clear error naming what was found if none. */
+async function suitablePython(output: vscode.LogOutputChannel): Promise<string> {
+  const found: string[] = [];
+  for (const python of await candidatePythons()) {
+    try {
+      const version = (await run(output, python, ["-c", "import sys; print(*sys.version_info[:2])"])).trim();
+      const [major, minor] = version.split(" ").map(Number);
+      if (major > MINIMUM_PYTHON[0] || (major === MINIMUM_PYTHON[0] && minor >= MINIMUM_PYTHON[1])) return python;
+      found.push(`${python} is ${major}.${minor}`);
+    } catch {
+      found.push(`${python} does not run`);
+    }
+  }
+  throw new ServerInstallError(
+    `The Ollama language server needs Python ${MINIMUM_PYTHON.join(".")} or later ` +
+      `(${found.length ? found.join("; ") : "no python3 on PATH"}). Install it (e.g. from python.org, ` +
+      "or `sudo apt install python3`) and select it with the Python extension, then run " +
+      "“Ollama: Restart Language Server” — or set `ollama.server.path` to an ollama-lsp executable.",
+  );
+}
+
+let installing: Promise<string> | undefined;
+
+/**
+ * The bundled server's executable, installed first if needed (behind a progress notification).
+ * Rejects with a `ServerInstallError` (or the failed step's error) when it cannot be.
+ */
+export function installedServer(context: vscode.ExtensionContext, wheel: string, output: vscode.LogOutputChannel): Promise<string> {
+  installing ??= install(context, wheel, output).finally(() => (installing = undefined));
+  return installing;
+}
+
+async function install(context: vscode.ExtensionContext, wheel: string, output: vscode.LogOutputChannel): Promise<string> {
+  const root = join(context.globalStorageUri.fsPath, "server");
+  const name = `venv-${createHash("sha256").update(readFileSync(wheel)).digest("hex").slice(0, 12)}`;
+  const venv = join(root, name);
+  const executable = join(venv, binFolder, `ollama-lsp${exeSuffix}`);
+  const done = join(venv, ".installed");
+  if (existsSync(done)) return executable;
+
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: "Ollama: installing the language server (once)" },
+    async (progress) => {
+      const started = Date.now();
+      progress.report({ message: "Python ≥ 3.11…" });
+      const python = await suitablePython(output);
+      // An earlier version's environment, or a half-made one of this version, goes.
+      if (existsSync(root)) for (const old of readdirSync(root)) rmSync(join(root, old), { recursive: true, force: true });
+      progress.report({ message: "virtual environment…" });
+      await run(output, python, ["-m", "venv", venv]);
+      progress.report({ message: "pip install…" });
+      await run(output, join(venv, binFolder, `python${exeSuffix}`), ["-m", "pip", "install", "--disable-pip-version-check", wheel]);
+      writeFileSync(done, `${wheel}\n`);
+      output.info(`installed the language server in ${venv} (${Math.round((Date.now() - started) / 1000)} s)`);
+      return executable;
+    },
+  );
+}

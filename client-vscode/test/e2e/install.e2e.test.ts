@@ -1,0 +1,64 @@
+// A new user's first start: the .vsix installed into a fresh VS Code, `ollama-lsp` nowhere on
+// PATH and `ollama.server.path` unset. The extension installs the server it carries (the wheel
+// in bundled/) into a private virtual environment, behind a progress notification, and the chat
+// works. pip installs the server's libraries from the cached wheelhouse (scripts/wheelhouse.py),
+// not from PyPI: the same wheels, without the network.
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
+import { delimiter, join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { artifactsDir, chatFrame, FakeModelServer, openWorkbench, processesInGroup, repoRoot, runCommand, words, type Workbench } from "./environment";
+
+const ANSWER = "Answered by the server that came inside the extension.";
+
+let model: FakeModelServer;
+let workbench: Workbench;
+
+beforeAll(async () => {
+  model = await FakeModelServer.start([{ chunks: words(ANSWER), delay_s: 0.01 }]);
+  const wheelhouse = execFileSync(join(repoRoot, ".venv/bin/python"), [join(repoRoot, "scripts/wheelhouse.py"), "dependencies"], {
+    encoding: "utf8",
+  }).trim();
+  const pathWithoutServer = (process.env.PATH ?? "")
+    .split(delimiter)
+    .filter((dir) => !existsSync(join(dir, "ollama-lsp")))
+    .join(delimiter);
+  workbench = await openWorkbench(
+    { "ollama.backend": "ollama", "ollama.baseUrl": model.baseUrl, "ollama.model": "test-model" },
+    {},
+    { env: { PATH: pathWithoutServer, PIP_NO_INDEX: "1", PIP_FIND_LINKS: wheelhouse }, waitForServer: false },
+  );
+});
+
+afterAll(async () => {
+  await workbench?.stop();
+  await model?.process.stop();
+});
+
+describe("the server inside the .vsix", () => {
+  test("the first start installs it with progress, then the chat answers", async () => {
+    const { page } = workbench;
+    // The notification once pip runs (what a user watches for most of the install).
+    const progress = page.locator(".notifications-toasts", { hasText: "installing the language server (once): pip install" });
+    await progress.waitFor({ timeout: 60_000 });
+    await page.waitForTimeout(500); // the toast's slide-in animation
+    mkdirSync(artifactsDir, { recursive: true });
+    await page.screenshot({ path: join(artifactsDir, "first-use-install.png") });
+
+    // The server running is the installed one, from the extension's global storage.
+    await expect.poll(() => processesInGroup(workbench.processGroup, "globalStorage").length, { timeout: 300_000, interval: 500 }).toBeGreaterThan(0);
+    await page.locator(".statusbar-item", { hasText: "test-model" }).first().waitFor({ timeout: 60_000 });
+
+    await runCommand(page, "Ollama: Open Chat");
+    const chat = chatFrame(page);
+    const input = chat.locator("#prompt");
+    await input.waitFor({ timeout: 30_000 });
+    await input.fill("hello");
+    await input.press("Enter");
+    await expect
+      .poll(async () => ((await chat.locator(".message.assistant .answer-body").last().textContent()) ?? "").replace(/▊/g, "").trim(), {
+        timeout: 30_000,
+      })
+      .toBe(ANSWER);
+  }, 420_000); // pip's install: about a minute here, more on a busy machine
+});
