@@ -11,8 +11,8 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "no
 import { join } from "node:path";
 import * as vscode from "vscode";
 import { findExecutable } from "./executable";
+import { isSuitablePython, noSuitablePythonMessage } from "./pythonRequirement";
 
-const MINIMUM_PYTHON: readonly [number, number] = [3, 11];
 const binFolder = process.platform === "win32" ? "Scripts" : "bin";
 const exeSuffix = process.platform === "win32" ? ".exe" : "";
 
@@ -73,20 +73,14 @@ async function suitablePython(output: vscode.LogOutputChannel): Promise<string> 
   const found: string[] = [];
   for (const python of await candidatePythons()) {
     try {
-      const version = (await run(output, python, ["-c", "import sys; print(*sys.version_info[:2])"])).trim();
-      const [major, minor] = version.split(" ").map(Number);
-      if (major > MINIMUM_PYTHON[0] || (major === MINIMUM_PYTHON[0] && minor >= MINIMUM_PYTHON[1])) return python;
-      found.push(`${python} is ${major}.${minor}`);
+      const version = await run(output, python, ["-c", "import sys; print(*sys.version_info[:2])"]);
+      if (isSuitablePython(version)) return python;
+      found.push(`${python} is ${version.trim().replace(" ", ".")}`);
     } catch {
       found.push(`${python} does not run`);
     }
   }
-  throw new ServerInstallError(
-    `The Ollama language server needs Python ${MINIMUM_PYTHON.join(".")} or later ` +
-      `(${found.length ? found.join("; ") : "no python3 on PATH"}). Install it (e.g. from python.org, ` +
-      "or `sudo apt install python3`) and select it with the Python extension, then run " +
-      "“Ollama: Restart Language Server” — or set `ollama.server.path` to an ollama-lsp executable.",
-  );
+  throw new ServerInstallError(noSuitablePythonMessage(found));
 }
 
 let installing: Promise<string> | undefined;
