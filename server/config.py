@@ -22,6 +22,7 @@ from ollama_lsp.agents.backends.base import (
     Timeouts,
     at_least,
 )
+from ollama_lsp.agents.backends.http import API_KEY_VARIABLE
 from ollama_lsp.agents.codegen import TokenBudgets
 
 from .structure import structure_onto
@@ -163,13 +164,10 @@ class Settings:
         )
 
 
-#: The API key from the server's environment: how the terminal client, other editors and the VS
-#: Code extension (from its SecretStorage) pass a key without writing it into any settings.
-API_KEY_VARIABLE = "OLLAMA_LSP_API_KEY"
-
-
 def settings_from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
-    """The settings the server's environment sets. They win over the editor's settings, as a
+    """The settings the server's environment sets (`API_KEY_VARIABLE`: how the terminal client,
+    other editors and the VS Code extension pass a key without writing it into any settings).
+    They win over the editor's settings, as a
     command line's environment wins over a config file: the key is the one the process was
     started with — in VS Code, the one "Ollama: Set API Key…" stored — not a plain-text value
     left in a (possibly shared) settings file."""

@@ -42,9 +42,9 @@ _SAMPLE_CHARS = 80
 #: or more, with a digit or punctuation: not the words of "missing bearer token"), `sk-` keys.
 _CREDENTIAL = re.compile(r"(?i)(bearer\s+)(?=[\w.~+/=-]*[\d.~+/=-])[\w.~+/=-]{8,}|\bsk-[\w-]{6,}")
 _REDACTED = "<redacted>"
-#: Where the key may also come from (server/config.py's `API_KEY_VARIABLE`; the backends do not
-#: read the environment).
-_KEY_VARIABLE = "OLLAMA_LSP_API_KEY"
+#: The environment variable the server takes the API key from (server/config.py reads it: the
+#: backends do not read the environment, they only name it in their advice).
+API_KEY_VARIABLE = "OLLAMA_LSP_API_KEY"
 
 
 class NotAnAnswer(ValueError):
@@ -175,10 +175,10 @@ class HTTPBackend(ABC):
             return BackendError(
                 "unauthorized",
                 f"{server} refused the API key ({refused}) — check the key: `ollama.apiKey`, "
-                f"or {_KEY_VARIABLE} in the server's environment (it wins)."
+                f"or {API_KEY_VARIABLE} in the server's environment (it wins)."
                 if self.config.api_key
                 else f"{server} wants an API key ({refused}): set `ollama.apiKey` or "
-                f"{_KEY_VARIABLE} in the server's environment.",
+                f"{API_KEY_VARIABLE} in the server's environment.",
             )
         return BackendError(
             "backendError", f"{_capitalized(self.display_name)} answered HTTP {status}: {detail}"
