@@ -7,11 +7,12 @@ export interface ModelList {
   selected: string;
 }
 
-/** How an answer ended. An error names the setting that fixes it, if one does. */
+/** How an answer ended. An error names the setting that fixes it, if one does, and whether
+ * setting up the embedded model would (no model server reachable, and no embedded model yet). */
 export type AnswerEnd =
   | { status: "done"; text: string; thinking: string }
   | { status: "stopped" }
-  | { status: "error"; message: string; setting?: string };
+  | { status: "error"; message: string; setting?: string; offerEmbeddedSetup?: boolean };
 
 /** A turn of a stored conversation; an interrupted answer (stopped or failed) is shown stopped. */
 export interface PastTurn {
@@ -26,7 +27,9 @@ export type ToWebview =
   | { type: "models"; list: ModelList }
   | { type: "answerStart"; answerId: string; prompt: string; model: string }
   | { type: "delta"; answerId: string; seq: number; kind: DeltaKind; text: string }
-  | { type: "answerEnd"; answerId: string; end: AnswerEnd }
+  /** `answeredBy`: the model that answered, when known (the embedded backend answers with its
+   * file whatever model was picked). */
+  | { type: "answerEnd"; answerId: string; end: AnswerEnd; answeredBy?: string }
   | { type: "cleared" }
   /** Whether the editor the code actions target has a selection (sent when that changes). */
   | { type: "editorSelection"; hasSelection: boolean }
@@ -46,4 +49,5 @@ export type FromWebview =
   | { type: "codeAction"; action: CodeAction; code: string; language?: string }
   /** Ask the prompt of a failed answer again, with the same model and context. */
   | { type: "retry"; answerId: string }
-  | { type: "openSettings"; setting: string };
+  | { type: "openSettings"; setting: string }
+  | { type: "setUpEmbedded" };

@@ -43,6 +43,12 @@ function codeFormattedUrls(markdown: string): string {
     .join("");
 }
 
+/** Whether setting up the embedded model would fix this error: the server says so when neither
+ * a model server nor the embedded model can answer. */
+export function offersEmbeddedSetup(error: unknown): boolean {
+  return plainMessage(error).includes("ollama-lsp setup-embedded");
+}
+
 /** The setting that fixes each kind of failure (the settings editor searches for it). */
 const SETTING_FOR_KIND: Partial<Record<RequestFailedData["kind"], string>> = {
   unreachable: "ollama.baseUrl",

@@ -7,6 +7,7 @@ import { ACCEPT_COMMAND, DISCARD_COMMAND } from "./codegen/previewLenses";
 import { CompletionStatusBar, toggleInlineCompletion } from "./completion/completionToggle";
 import { TOGGLE_COMMAND } from "./completion/toggleState";
 import { EditorTracker } from "./editorTracker";
+import { SET_UP_EMBEDDED_COMMAND, setUpEmbeddedModel } from "./embeddedSetup";
 import { SHOW_HISTORY_COMMAND, showHistory } from "./history/historyPicker";
 import { OpenConversationMemory } from "./history/storedConversation";
 import { OllamaLanguageServer } from "./languageServer";
@@ -46,6 +47,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand(TOGGLE_COMMAND, toggleInlineCompletion),
     vscode.commands.registerCommand("ollamaLsp.restartServer", () => server.restart()),
     vscode.commands.registerCommand("ollamaLsp.showLog", () => output.show()),
+    vscode.commands.registerCommand(SET_UP_EMBEDDED_COMMAND, () => setUpEmbeddedModel(server)),
     vscode.commands.registerCommand("ollamaLsp.setApiKey", async () => {
       if (await server.apiKeys.promptAndStore()) await server.restart();
     }),
@@ -61,7 +63,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       await models.refresh();
     }),
   );
-  await server.start();
+  // Not awaited: the first start may install the server (a minute), and VS Code holds this
+  // extension's commands (Open Chat …) until activation ends; requests wait for the start.
+  void server.start();
   // Not awaited: the warning waits for the user.
   void server.apiKeys.warnAboutPlainKey().then(async (moved) => {
     if (moved) await server.restart();

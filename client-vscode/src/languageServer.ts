@@ -42,14 +42,22 @@ export class OllamaLanguageServer implements vscode.Disposable {
     this.apiKeys = new ApiKeyStore(context);
   }
 
-  async start(): Promise<void> {
-    const config = vscode.workspace.getConfiguration("ollama.server");
-    const command = await this.serverCommand(config.get<string>("path") ?? "");
+  /** The start under way (the first one may install the server: a minute). */
+  private starting: Promise<void> | undefined;
+
+  /** Start the server; commands sent meanwhile wait for it. */
+  start(): Promise<void> {
+    this.starting = this.startClient();
+    return this.starting;
+  }
+
+  private async startClient(): Promise<void> {
+    const command = await this.executable();
     if (!command) {
       this.stateEmitter.fire("stopped");
       return;
     }
-    const args = config.get<string[]>("args") ?? [];
+    const args = vscode.workspace.getConfiguration("ollama.server").get<string[]>("args") ?? [];
     const serverOptions: ServerOptions = { command, args, options: { env: await this.apiKeys.serverEnvironment() } };
     const clientOptions: LanguageClientOptions = {
       // Every text document is synced: chat context and code generation may name any of them.
@@ -88,7 +96,8 @@ export class OllamaLanguageServer implements vscode.Disposable {
   /** `ollama.server.path` when set; else the server bundled in the .vsix (installed on first
    * use), or `ollama-lsp` on PATH in a build without one. Undefined (and the user told why)
    * when there is none. */
-  private async serverCommand(configured: string): Promise<string | undefined> {
+  async executable(): Promise<string | undefined> {
+    const configured = vscode.workspace.getConfiguration("ollama.server").get<string>("path") ?? "";
     const wheel = configured ? undefined : bundledWheel(this.context.extensionPath);
     if (wheel) {
       try {
@@ -140,6 +149,7 @@ export class OllamaLanguageServer implements vscode.Disposable {
     cancel?: vscode.CancellationToken,
     handlers: StreamHandlers = {},
   ): Promise<R> {
+    if (!this.client) await this.starting;
     const client = this.client;
     if (!client) {
       throw new Error("The Ollama language server is not running: see the output channel “Ollama Language Server”.");

@@ -5,7 +5,7 @@ import { AnswerView } from "./answerView";
 import { codeLanguage, showCopied } from "./codeBlock";
 import { errorActions } from "./errorActions";
 import { pastConversation } from "./pastConversation";
-import { turnLabel, userMessage } from "./turns";
+import { renameTurnLabel, turnLabel, userMessage } from "./turns";
 
 declare function acquireVsCodeApi(): { postMessage(message: FromWebview): void };
 
@@ -28,6 +28,8 @@ const includeFile = byId<HTMLInputElement>("include-file");
 const emptyState = conversation.querySelector<HTMLElement>(".empty-state");
 
 const answers = new Map<string, AnswerView>();
+/** The label above each answer being written: it names the model that answered once it ends. */
+const answerLabels = new Map<string, HTMLElement>();
 let writing: string | undefined;
 
 /** Send and Stop take turns in the same place, so the composer never moves. */
@@ -67,7 +69,9 @@ function startAnswer(answerId: string, text: string, model: string): void {
   const answer = new AnswerView(document);
   answers.set(answerId, answer);
   // Labels before the turns, not in them: a turn's text stays exactly what was asked or answered.
-  conversation.append(turnLabel(document, "account", "You"), userMessage(document, text), turnLabel(document, "sparkle", model), answer.element);
+  const answerLabel = turnLabel(document, "sparkle", model);
+  answerLabels.set(answerId, answerLabel);
+  conversation.append(turnLabel(document, "account", "You"), userMessage(document, text), answerLabel, answer.element);
   setWriting(answerId);
   followAnswer = true;
 }
@@ -75,6 +79,7 @@ function startAnswer(answerId: string, text: string, model: string): void {
 /** Replace the conversation shown (by the empty state when it has no turns), at its end. */
 function showConversation(turns: Node[]): void {
   answers.clear();
+  answerLabels.clear();
   conversation.replaceChildren(...(turns.length > 0 ? turns : emptyState ? [emptyState] : []));
   setWriting(undefined);
   followAnswer = true;
@@ -85,7 +90,7 @@ function showConversation(turns: Node[]): void {
 function offerErrorActions(answerId: string, end: AnswerEnd): void {
   const answer = answers.get(answerId);
   if (!answer || end.status !== "error") return;
-  (answer.element.querySelector(".error") ?? answer.element).append(errorActions(document, answerId, end.setting));
+  (answer.element.querySelector(".error") ?? answer.element).append(errorActions(document, answerId, end.setting, end.offerEmbeddedSetup));
 }
 
 window.addEventListener("message", (event: MessageEvent<ToWebview>) => {
@@ -103,7 +108,10 @@ window.addEventListener("message", (event: MessageEvent<ToWebview>) => {
     case "answerEnd":
       answers.get(message.answerId)?.finish(message.end);
       offerErrorActions(message.answerId, message.end);
+      const label = answerLabels.get(message.answerId);
+      if (label && message.answeredBy && label.textContent !== message.answeredBy) renameTurnLabel(label, message.answeredBy);
       answers.delete(message.answerId);
+      answerLabels.delete(message.answerId);
       if (writing === message.answerId) setWriting(undefined);
       // Not while the user has text of the conversation selected: focusing would drop it.
       if (document.getSelection()?.isCollapsed !== false) prompt.focus();
@@ -165,6 +173,7 @@ function onErrorAction(button: HTMLButtonElement): void {
   const { action, answerId, setting } = button.dataset;
   if (action === "retry" && answerId) vscode.postMessage({ type: "retry", answerId });
   if (action === "openSettings" && setting) vscode.postMessage({ type: "openSettings", setting });
+  if (action === "setUpEmbedded") vscode.postMessage({ type: "setUpEmbedded" });
 }
 
 function onExamplePrompt(button: HTMLButtonElement): void {

@@ -9,6 +9,11 @@ export function turnLabel(document: Document, icon: string, name: string): HTMLE
   return label;
 }
 
+/** The label's name becomes `name` (the model that answered was not the one asked for). */
+export function renameTurnLabel(label: HTMLElement, name: string): void {
+  label.lastChild?.replaceWith(name);
+}
+
 /** What the user asked, as typed. */
 export function userMessage(document: Document, text: string): HTMLElement {
   const question = document.createElement("section");

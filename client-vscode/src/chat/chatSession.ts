@@ -3,7 +3,8 @@ import { randomUUID } from "node:crypto";
 import * as vscode from "vscode";
 import type { CodeAction, FromWebview, ToWebview } from "../../shared/messages";
 import type { EditorTracker } from "../editorTracker";
-import { describeError, settingToFix } from "../errors";
+import { SET_UP_EMBEDDED_COMMAND } from "../embeddedSetup";
+import { describeError, offersEmbeddedSetup, settingToFix } from "../errors";
 import { loadConversation, type OpenConversationMemory } from "../history/storedConversation";
 import type { OllamaLanguageServer } from "../languageServer";
 import type { ModelCatalog } from "../modelCatalog";
@@ -59,6 +60,9 @@ export class ChatSession implements vscode.Disposable {
         // Only this extension's settings: the message comes from a page that shows model output.
         if (message.setting.startsWith("ollama.")) await vscode.commands.executeCommand("workbench.action.openSettings", message.setting);
         return;
+      case "setUpEmbedded":
+        await vscode.commands.executeCommand(SET_UP_EMBEDDED_COMMAND);
+        return;
       case "stop":
         this.stop();
         return;
@@ -111,7 +115,7 @@ export class ChatSession implements vscode.Disposable {
       const result = await this.server.execute<ChatResult>(Command.CHAT, params, cancel.token, {
         onToken: ({ seq, kind, text }) => this.post({ type: "delta", answerId, seq, kind, text }),
       });
-      this.post({ type: "answerEnd", answerId, end: { status: "done", text: result.text, thinking: result.thinking } });
+      this.post({ type: "answerEnd", answerId, end: { status: "done", text: result.text, thinking: result.thinking }, answeredBy: result.model });
       this.models.noteSuccess();
     } catch (error) {
       const stopped = cancel.token.isCancellationRequested;
@@ -119,7 +123,13 @@ export class ChatSession implements vscode.Disposable {
         this.post({ type: "answerEnd", answerId, end: { status: "stopped" } });
       } else {
         this.failed.set(answerId, request);
-        this.post({ type: "answerEnd", answerId, end: { status: "error", message: describeError(error), setting: settingToFix(error) } });
+        this.post({ type: "answerEnd", answerId, end: {
+            status: "error",
+            message: describeError(error),
+            setting: settingToFix(error),
+            offerEmbeddedSetup: offersEmbeddedSetup(error),
+          },
+        });
         this.models.noteFailure(error);
       }
     } finally {

@@ -2,9 +2,9 @@
 // server and the fake model server answering at a slow, deterministic cadence.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { FrameLocator, Locator, Page } from "playwright-core";
+import type { FrameLocator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { artifactsDir, chatFrame, editorText, FakeModelServer, ollamaSettings, openFile, openWorkbench, runCommand, words, type Workbench } from "./environment";
+import { answerText, artifactsDir, ask, chatFrame, editorText, FakeModelServer, lastAnswerEnds, ollamaSettings, openFile, openWorkbench, runCommand, words, type Workbench } from "./environment";
 
 const STREAMED_ANSWER =
   "Streaming works one word at a time so the panel grows while the model is still writing " +
@@ -61,27 +61,6 @@ const THEMES = [
 let model: FakeModelServer;
 let workbench: Workbench;
 let chat: FrameLocator;
-
-async function answerText(frame: FrameLocator): Promise<string> {
-  const text = await frame.locator(".message.assistant .answer-body").last().textContent();
-  // Without the cursor, and without the line break markdown-it ends its HTML with.
-  return (text ?? "").replace(/▊/g, "").replace(/\n$/, "");
-}
-
-async function ask(frame: FrameLocator, prompt: string): Promise<void> {
-  const input = frame.locator("#prompt");
-  await input.click();
-  await input.fill(prompt);
-  await input.press("Enter");
-  await frame.locator(".message.assistant").last().waitFor();
-  await expect.poll(() => frame.locator(".message.user").last().textContent()).toBe(prompt);
-}
-
-async function lastAnswerEnds(frame: FrameLocator, status: string): Promise<Locator> {
-  const answer = frame.locator(".message.assistant").last();
-  await expect.poll(() => answer.getAttribute("data-status"), { timeout: 30_000 }).toBe(status);
-  return answer;
-}
 
 /** New chat from the view's title bar: the one place the side bar offers it. */
 async function newChat(page: Page): Promise<void> {

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { chromium, type Browser, type FrameLocator, type Page } from "playwright-core";
+import { chromium, type Browser, type FrameLocator, type Locator, type Page } from "playwright-core";
 import { expect } from "vitest";
 import { Process } from "./processes";
 
@@ -302,6 +302,30 @@ export async function openChat(page: Page): Promise<FrameLocator> {
   const chat = chatFrame(page);
   await chat.locator("#prompt").waitFor({ timeout: 30_000 });
   return chat;
+}
+
+/** The last answer's text as shown. */
+export async function answerText(frame: FrameLocator): Promise<string> {
+  const text = await frame.locator(".message.assistant .answer-body").last().textContent();
+  // Without the cursor, and without the line break markdown-it ends its HTML with.
+  return (text ?? "").replace(/▊/g, "").replace(/\n$/, "");
+}
+
+/** Send a prompt from the chat's input; returns once its turn shows. */
+export async function ask(frame: FrameLocator, prompt: string): Promise<void> {
+  const input = frame.locator("#prompt");
+  await input.click();
+  await input.fill(prompt);
+  await input.press("Enter");
+  await frame.locator(".message.assistant").last().waitFor();
+  await expect.poll(() => frame.locator(".message.user").last().textContent()).toBe(prompt);
+}
+
+/** Wait for the last answer to end with `status` (`done`, `stopped`, `error`). */
+export async function lastAnswerEnds(frame: FrameLocator, status: string): Promise<Locator> {
+  const answer = frame.locator(".message.assistant").last();
+  await expect.poll(() => answer.getAttribute("data-status"), { timeout: 30_000 }).toBe(status);
+  return answer;
 }
 
 /** Open a workspace file with Quick Open and wait for its editor. */

@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { describeError, failureKind, settingToFix } from "../../../src/errors";
+import { describeError, failureKind, offersEmbeddedSetup, settingToFix } from "../../../src/errors";
 
 test("the server's message (which says what to do) is shown as it is", () => {
   const error = { code: -32803, message: "Model 'x' is not installed: run `ollama pull x`", data: { kind: "modelNotFound" } };
@@ -30,4 +30,17 @@ test("the setting that fixes an error: by its kind, else the one its message nam
   expect(settingToFix({ code: -32803, message: "see `ollama.embedded.modelPath`.", data: { kind: "backendError" } })).toBe("ollama.embedded.modelPath");
   expect(settingToFix({ code: -32803, message: "the model broke", data: { kind: "streamError" } })).toBeUndefined();
   expect(settingToFix(new Error("spawn ollama-lsp ENOENT"))).toBeUndefined();
+});
+
+test("setting up the embedded model is offered when the server names it as the fix", () => {
+  const neither = {
+    code: -32803,
+    message:
+      "Cannot reach Ollama at http://127.0.0.1:11434 — is `ollama serve` running? Set `ollama.baseUrl` otherwise. The embedded model " +
+      "(no server needed) cannot run either: llama-cpp-python is not installed — run `ollama-lsp setup-embedded` (in VS Code: “Ollama: Set Up the Embedded Model”).",
+    data: { kind: "unreachable" },
+  };
+  expect(offersEmbeddedSetup(neither)).toBe(true);
+  expect(offersEmbeddedSetup({ code: -32803, message: "Cannot reach Ollama at http://127.0.0.1:11434", data: { kind: "unreachable" } })).toBe(false);
+  expect(offersEmbeddedSetup(new Error("spawn ollama-lsp ENOENT"))).toBe(false);
 });

@@ -1,0 +1,65 @@
+// A user without Ollama: the .vsix's own server (installed on first use), nothing listening at
+// `ollama.baseUrl`. The chat's error offers “Set Up the Embedded Model”; it runs
+// `ollama-lsp setup-embedded` in that server's environment behind a progress notification (the
+// engine's wheel and the model come from the cache the README's set-up filled, as on a machine
+// where it ran before), restarts the server, and the same question, retried, is answered by the
+// real embedded model.
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
+import { delimiter, join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { answerText, artifactsDir, ask, openChat, openWorkbench, repoRoot, type Workbench } from "./environment";
+
+let workbench: Workbench;
+
+beforeAll(async () => {
+  const wheelhouse = execFileSync(join(repoRoot, ".venv/bin/python"), [join(repoRoot, "scripts/wheelhouse.py"), "dependencies"], {
+    encoding: "utf8",
+  }).trim();
+  const pathWithoutServer = (process.env.PATH ?? "")
+    .split(delimiter)
+    .filter((dir) => !existsSync(join(dir, "ollama-lsp")))
+    .join(delimiter);
+  workbench = await openWorkbench(
+    // Nothing listens on port 9 of the loopback: "auto" finds no Ollama.
+    { "ollama.backend": "auto", "ollama.baseUrl": "http://127.0.0.1:9" },
+    {},
+    // The server's libraries from the wheelhouse; the engine's few (numpy, jinja2, …) from the index.
+    { env: { PATH: pathWithoutServer, PIP_FIND_LINKS: wheelhouse }, waitForServer: false },
+  );
+});
+
+afterAll(async () => {
+  await workbench?.stop();
+});
+
+describe("the embedded model, set up from VS Code", () => {
+  test("the chat's error offers the set-up; it runs with progress, and the retried question is answered", async () => {
+    const { page } = workbench;
+    // The chat opens while the server is still being installed, and the question waits for it.
+    const chat = await openChat(page);
+    await ask(chat, "Write a Python function that reverses a string.");
+    const failed = chat.locator(".message.assistant").last();
+    await expect.poll(() => failed.getAttribute("data-status"), { timeout: 300_000, interval: 500 }).toBe("error");
+    expect(await failed.locator(".error").textContent()).toContain("ollama-lsp setup-embedded");
+    await failed.locator(".error-action", { hasText: "Set Up the Embedded Model" }).click();
+
+    const progress = page.locator(".notifications-toasts", { hasText: "setting up the embedded model" });
+    await progress.waitFor({ timeout: 30_000 });
+    await page.waitForTimeout(500); // the toast's slide-in animation
+    mkdirSync(artifactsDir, { recursive: true });
+    await page.screenshot({ path: join(artifactsDir, "embedded-setup.png") });
+
+    const ready = page.locator(".notifications-toasts", { hasText: "The embedded model is ready" });
+    await ready.waitFor({ timeout: 600_000 });
+    expect(await ready.textContent()).toContain("ollama pull");
+
+    // The restarted server has the engine: the same question, retried, streams from the model.
+    await failed.locator(".error-action", { hasText: "Retry" }).click();
+    const answer = chat.locator(".message.assistant").last();
+    // Loading the model and a whole answer on 2 busy cores: more than a fake server's 30 s.
+    await expect.poll(() => answer.getAttribute("data-status"), { timeout: 180_000, interval: 500 }).toBe("done");
+    expect((await answerText(chat)).length).toBeGreaterThan(0);
+    expect(await chat.locator(".turn-label").last().textContent()).toContain("SmolLM2");
+  }, 900_000);
+});
