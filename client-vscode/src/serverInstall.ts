@@ -11,6 +11,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "no
 import { join } from "node:path";
 import * as vscode from "vscode";
 import { findExecutable } from "./executable";
+import { pipFailureMessage, venvFailureMessage } from "./installFailure";
 import { isSuitablePython, noSuitablePythonMessage } from "./pythonRequirement";
 
 const binFolder = process.platform === "win32" ? "Scripts" : "bin";
@@ -27,13 +28,28 @@ export function bundledWheel(extensionPath: string): string | undefined {
   return name && join(folder, name);
 }
 
-/** Runs a program, its output going to the log; rejects with its exit status. */
+/** A program that exited with an error status; `output` is all it printed. */
+class StepFailed extends Error {
+  constructor(
+    message: string,
+    readonly output: string,
+    readonly status: number | null,
+  ) {
+    super(message);
+  }
+}
+
+/** Runs a program, its output going to the log; resolves with its stdout, rejects with `StepFailed`. */
 function run(output: vscode.LogOutputChannel, command: string, args: string[]): Promise<string> {
   output.info(`$ ${command} ${args.join(" ")}`);
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
-    const log = (chunk: Buffer): void => output.append(chunk.toString());
+    let printed = "";
+    const log = (chunk: Buffer): void => {
+      printed += chunk.toString();
+      output.append(chunk.toString());
+    };
     child.stdout.on("data", (chunk: Buffer) => {
       stdout += chunk.toString();
       log(chunk);
@@ -41,7 +57,9 @@ function run(output: vscode.LogOutputChannel, command: string, args: string[]): 
     child.stderr.on("data", log);
     child.on("error", reject);
     child.on("close", (status) =>
-      status === 0 ? resolve(stdout) : reject(new Error(`${command} ${args[0] ?? ""} … exited with status ${status}`)),
+      status === 0
+        ? resolve(stdout)
+        : reject(new StepFailed(`${command} ${args[0] ?? ""} … exited with status ${status}`, printed, status)),
     );
   });
 }
@@ -100,7 +118,7 @@ async function install(context: vscode.ExtensionContext, wheel: string, output: 
   const venv = join(root, name);
   const executable = join(venv, binFolder, `ollama-lsp${exeSuffix}`);
   const done = join(venv, ".installed");
-  if (existsSync(done)) return executable;
+  if (existsSync(done) && existsSync(executable)) return executable;
 
   return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: "Ollama: installing the language server (once)" },
@@ -110,10 +128,21 @@ async function install(context: vscode.ExtensionContext, wheel: string, output: 
       const python = await suitablePython(output);
       // An earlier version's environment, or a half-made one of this version, goes.
       if (existsSync(root)) for (const old of readdirSync(root)) rmSync(join(root, old), { recursive: true, force: true });
+      // A failed step leaves no half-made environment (nor `.installed`, written last): the next
+      // start ("Ollama: Restart Language Server") installs afresh.
+      const failed = (error: unknown, message: (failure: StepFailed) => string): unknown => {
+        rmSync(venv, { recursive: true, force: true });
+        return error instanceof StepFailed ? new ServerInstallError(message(error)) : error;
+      };
       progress.report({ message: "virtual environment…" });
-      await run(output, python, ["-m", "venv", venv]);
+      await run(output, python, ["-m", "venv", venv]).catch((error: unknown) => {
+        throw failed(error, (failure) => venvFailureMessage(python, failure.output, failure.status));
+      });
       progress.report({ message: "pip install…" });
-      await run(output, join(venv, binFolder, `python${exeSuffix}`), ["-m", "pip", "install", "--disable-pip-version-check", wheel]);
+      const pip = ["-m", "pip", "install", "--disable-pip-version-check", "--no-input", wheel];
+      await run(output, join(venv, binFolder, `python${exeSuffix}`), pip).catch((error: unknown) => {
+        throw failed(error, (failure) => pipFailureMessage(failure.output, failure.status));
+      });
       writeFileSync(done, `${wheel}\n`);
       output.info(`installed the language server in ${venv} (${Math.round((Date.now() - started) / 1000)} s)`);
       return executable;

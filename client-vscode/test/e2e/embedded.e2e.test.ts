@@ -4,28 +4,20 @@
 // engine's wheel and the model come from the cache the README's set-up filled, as on a machine
 // where it ran before), restarts the server, and the same question, retried, is answered by the
 // real embedded model.
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
-import { delimiter, join } from "node:path";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { answerText, artifactsDir, ask, openChat, openWorkbench, repoRoot, type Workbench } from "./environment";
+import { answerText, artifactsDir, ask, openChat, openWorkbench, pathWithoutServer, wheelhouse, type Workbench } from "./environment";
 
 let workbench: Workbench;
 
 beforeAll(async () => {
-  const wheelhouse = execFileSync(join(repoRoot, ".venv/bin/python"), [join(repoRoot, "scripts/wheelhouse.py"), "dependencies"], {
-    encoding: "utf8",
-  }).trim();
-  const pathWithoutServer = (process.env.PATH ?? "")
-    .split(delimiter)
-    .filter((dir) => !existsSync(join(dir, "ollama-lsp")))
-    .join(delimiter);
   workbench = await openWorkbench(
     // Nothing listens on port 9 of the loopback: "auto" finds no Ollama.
     { "ollama.backend": "auto", "ollama.baseUrl": "http://127.0.0.1:9" },
     {},
     // The server's libraries from the wheelhouse; the engine's few (numpy, jinja2, …) from the index.
-    { env: { PATH: pathWithoutServer, PIP_FIND_LINKS: wheelhouse }, waitForServer: false },
+    { env: { PATH: pathWithoutServer(), PIP_FIND_LINKS: wheelhouse() }, waitForServer: false },
   );
 });
 

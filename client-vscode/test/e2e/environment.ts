@@ -1,9 +1,10 @@
 // What the end-to-end tests run: the fake model server, code-server with the built .vsix and
 // the real language server, and Debian's Chromium driven by playwright-core.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { delimiter, join, resolve } from "node:path";
 import { chromium, type Browser, type FrameLocator, type Locator, type Page } from "playwright-core";
 import { expect } from "vitest";
 import { Process } from "./processes";
@@ -124,9 +125,26 @@ export function ollamaSettings(model: FakeModelServer): Record<string, unknown> 
   };
 }
 
+/** PATH without the folders that hold an `ollama-lsp` (e.g. the repository's .venv/bin): the
+ * extension has to use the server it carries. */
+export function pathWithoutServer(): string {
+  return (process.env.PATH ?? "")
+    .split(delimiter)
+    .filter((dir) => !existsSync(join(dir, "ollama-lsp")))
+    .join(delimiter);
+}
+
+/** The folder of the server's dependencies' wheels (scripts/wheelhouse.py, downloaded once): pip
+ * installs from it (PIP_NO_INDEX, PIP_FIND_LINKS) what it would download from PyPI. */
+export function wheelhouse(): string {
+  return execFileSync(join(repoRoot, ".venv/bin/python"), [join(repoRoot, "scripts/wheelhouse.py"), "dependencies"], { encoding: "utf8" }).trim();
+}
+
 export interface Workbench {
   page: Page;
   workspace: string;
+  /** code-server's `--user-data-dir`: settings, state, the extensions' global storage and the logs. */
+  userDir: string;
   /** `XDG_DATA_HOME` of code-server and so of the language server: its conversation history
    * is kept here, never in the real home folder. */
   dataHome: string;
@@ -140,7 +158,10 @@ export interface Workbench {
 }
 
 export interface WorkbenchOptions {
-  /** Environment variables of code-server (and so of the extension and its server) to set. */
+  /** Environment variables of code-server (and so of the extension and its server) to set. A
+   * PATH given here is the extension's as it is: not replaced by the login shell's (which VS
+   * Code's server reads for its extension host unless, as here, VSCODE_CLI says the environment
+   * is already the user's). */
   env?: Record<string, string>;
   /** Wait for the status bar to show the model (the server answering) before returning. */
   waitForServer?: boolean;
@@ -195,7 +216,7 @@ export async function openWorkbench(
       workspace,
     ],
     // The language server keeps its conversation history under the test's own folder.
-    { env: { ...process.env, VSCODE_PROXY_URI: "", XDG_DATA_HOME: dataHome, ...env } },
+    { env: { ...process.env, VSCODE_PROXY_URI: "", XDG_DATA_HOME: dataHome, ...(env.PATH ? { VSCODE_CLI: "1" } : {}), ...env } },
   );
   let browser: Browser | undefined;
   const stop = async (): Promise<void> => {
@@ -242,7 +263,7 @@ export async function openWorkbench(
       await waitUntil(() => (existsSync(remoteSettingsFile) ? readFileSync(remoteSettingsFile, "utf8") : ""), text);
       await runCommand(page, "View: Close Editor");
     };
-    return { page, workspace, dataHome, processGroup: codeServer.child.pid!, updateSettings, stop };
+    return { page, workspace, userDir, dataHome, processGroup: codeServer.child.pid!, updateSettings, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -365,4 +386,25 @@ export function processesInGroup(group: number, needle: string): number[] {
     }
   }
   return pids;
+}
+
+/** Everything the extension's output channel `channel` logged (its files under the logs folder:
+ * the channel as the user sees it, at the level it is set to). */
+export function outputChannelLog(workbench: Workbench, channel = "Ollama Language Server"): string {
+  const texts: string[] = [];
+  const walk = (folder: string): void => {
+    for (const entry of readdirSync(folder)) {
+      const path = join(folder, entry);
+      if (statSync(path).isDirectory()) walk(path);
+      else if (entry === `${channel}.log`) texts.push(readFileSync(path, "utf8"));
+    }
+  };
+  const logs = join(workbench.userDir, "logs");
+  if (existsSync(logs)) walk(logs);
+  return texts.join("\n");
+}
+
+/** The notification toasts whose text contains `text`. */
+export function notification(page: Page, text: string): Locator {
+  return page.locator(".notifications-toasts .notification-toast", { hasText: text });
 }

@@ -3,11 +3,21 @@
 // in bundled/) into a private virtual environment, behind a progress notification, and the chat
 // works. pip installs the server's libraries from the cached wheelhouse (scripts/wheelhouse.py),
 // not from PyPI: the same wheels, without the network.
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
-import { delimiter, join } from "node:path";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { artifactsDir, chatFrame, FakeModelServer, openWorkbench, processesInGroup, repoRoot, runCommand, words, type Workbench } from "./environment";
+import {
+  artifactsDir,
+  chatFrame,
+  FakeModelServer,
+  openWorkbench,
+  pathWithoutServer,
+  processesInGroup,
+  runCommand,
+  wheelhouse,
+  words,
+  type Workbench,
+} from "./environment";
 
 const ANSWER = "Answered by the server that came inside the extension.";
 
@@ -16,17 +26,10 @@ let workbench: Workbench;
 
 beforeAll(async () => {
   model = await FakeModelServer.start([{ chunks: words(ANSWER), delay_s: 0.01 }]);
-  const wheelhouse = execFileSync(join(repoRoot, ".venv/bin/python"), [join(repoRoot, "scripts/wheelhouse.py"), "dependencies"], {
-    encoding: "utf8",
-  }).trim();
-  const pathWithoutServer = (process.env.PATH ?? "")
-    .split(delimiter)
-    .filter((dir) => !existsSync(join(dir, "ollama-lsp")))
-    .join(delimiter);
   workbench = await openWorkbench(
     { "ollama.backend": "ollama", "ollama.baseUrl": model.baseUrl, "ollama.model": "test-model" },
     {},
-    { env: { PATH: pathWithoutServer, PIP_NO_INDEX: "1", PIP_FIND_LINKS: wheelhouse }, waitForServer: false },
+    { env: { PATH: pathWithoutServer(), PIP_NO_INDEX: "1", PIP_FIND_LINKS: wheelhouse() }, waitForServer: false },
   );
 });
 

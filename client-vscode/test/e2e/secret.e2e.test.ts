@@ -1,10 +1,11 @@
 // "Ollama: Set API Key…": the key goes into VS Code's secret storage and reaches the server (in
 // its environment), and nowhere else — not settings.json, not the output channel with the
-// protocol traced verbosely, not the chat — even when the model server echoes it back.
+// protocol traced verbosely, not the chat, its history or a notification — even when the model
+// server echoes it back.
 import { readdirSync, readFileSync, statSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { chatFrame, FakeModelServer, ollamaSettings, openWorkbench, runCommand, type Workbench } from "./environment";
+import { chatFrame, FakeModelServer, ollamaSettings, openWorkbench, outputChannelLog, runCommand, type Workbench } from "./environment";
 
 const KEY = `team key ${Date.now().toString(36)}x${Math.random().toString(36).slice(2)}`;
 
@@ -36,6 +37,16 @@ afterAll(async () => {
 describe("Set API Key…", () => {
   test("the key reaches the model server and shows nowhere", async () => {
     const { page } = workbench;
+    // The client writes the trace (`ollama.trace.server`) at the Trace level, which the channel
+    // shows only when set to it: as a user does, with "Developer: Set Log Level…".
+    await runCommand(page, "Developer: Set Log Level...");
+    const pick = async (label: RegExp): Promise<void> => {
+      await page.locator(".quick-input-list .monaco-list-row").filter({ has: page.locator(".label-name", { hasText: label }) }).first().click();
+    };
+    await pick(/^Ollama Language Server$/);
+    await pick(/^Trace$/);
+
+    // Setting the key restarts the server: its `initialize` is traced.
     await runCommand(page, "Ollama: Set API Key…");
     const input = page.locator(".quick-input-widget input");
     await input.waitFor();
@@ -63,10 +74,22 @@ describe("Set API Key…", () => {
       .toContain("refused the API key");
     expect(await answer.locator(".error").textContent()).not.toContain(KEY);
 
-    // Nothing VS Code wrote — settings, logs with the verbose trace, state — holds the key.
+    // The verbose trace is in the log (so that the search below can fail): the restart's
+    // `initialize` with its parameters, and the failed request's answer.
+    const log = outputChannelLog(workbench);
+    expect(log).toMatch(/\[trace\] Sending request 'initialize - \(\d+\)'\.\s+Params: \{/);
+    expect(log).toContain("refused the API key");
+
+    // Nothing VS Code or the server wrote — settings, logs with the verbose trace, state, the
+    // chat history — nor any notification holds the key.
+    await runCommand(page, "Notifications: Show Notifications");
+    await page.locator(".notifications-center").waitFor();
+    const notifications = await page.locator(".notifications-center, .notifications-toasts").allTextContents();
+    expect(notifications.join("\n")).not.toContain(KEY.split(" ").pop()!);
     await runCommand(page, "Ollama: Show Server Log");
-    const userDir = join(dirname(workbench.workspace), "user");
-    expect(filesContaining(userDir, KEY)).toEqual([]);
-    expect(filesContaining(userDir, KEY.split(" ").pop()!)).toEqual([]);
+    for (const folder of [workbench.userDir, workbench.dataHome]) {
+      expect(filesContaining(folder, KEY)).toEqual([]);
+      expect(filesContaining(folder, KEY.split(" ").pop()!)).toEqual([]);
+    }
   });
 });
