@@ -199,6 +199,35 @@ async def test_delete_removes_a_conversation_from_storage_and_memory(
     assert again == {"deleted": False}
 
 
+async def test_the_history_shows_an_answer_the_moment_it_ends(
+    start_client: StartClient, fake: FakeModelServer
+):
+    """Writes are queued, not awaited, but queued before the answer's response: a list or a
+    get sent when the response arrives (a user opening the history list then) sees it, done or
+    stopped, every time."""
+    client = await start_client()
+    for n in range(30):
+        await chat(client, f"question {n}", f"done-{n}")
+        page = await client.command(Command.LIST_CONVERSATIONS, {"limit": 1})
+        assert [(c["id"], c["messageCount"]) for c in page["conversations"]] == [(f"done-{n}", 2)]
+    long_answer = Script(chunks=[f"tok{i} " for i in range(1000)], delay_s=0.005)
+
+    async def stop_midway(conversation: str) -> None:
+        fake.script(long_answer)
+        request_id, outcome = client.send_command(
+            Command.CHAT, {"prompt": "go on", "conversationId": conversation}, token=conversation
+        )
+        await client.wire.wait_for(lambda: len(client.wire.batches(conversation)) >= 2)
+        client.cancel(request_id)
+        with pytest.raises(JsonRpcException):
+            await outcome
+
+    for n in range(10):
+        await stop_midway(f"stopped-{n}")
+        stored = await client.command(Command.GET_CONVERSATION, {"conversationId": f"stopped-{n}"})
+        assert [t["interrupted"] for t in stored["turns"]] == [False, True]
+
+
 # --- several servers, paging, retention ------------------------------------------------------
 
 

@@ -26,7 +26,8 @@ async function answerText(answer: ReturnType<FrameLocator["locator"]>): Promise<
   return ((await answer.locator(".answer-body").textContent()) ?? "").replace(/▊/g, "").trim();
 }
 
-/** Send a prompt and wait for its answer to end with `status`. */
+/** Send a prompt and wait for its answer to end with `status`. Its answer is the one past those
+ * shown now: the panel must be settled (after New Chat, see `newChat`). */
 async function ask(prompt: string, status = "done"): Promise<void> {
   const before = await chat.locator(".message.assistant").count();
   const input = chat.locator("#prompt");
@@ -36,6 +37,13 @@ async function ask(prompt: string, status = "done"): Promise<void> {
   await expect.poll(() => chat.locator(".message.assistant").count()).toBe(before + 1);
   if (status === "streaming") return;
   await expect.poll(() => chat.locator(".message.assistant").last().getAttribute("data-status"), { timeout: 30_000 }).toBe(status);
+}
+
+/** New Chat, then wait for the panel to empty: the command returns once picked in the palette,
+ * before the panel is cleared, and an answer counted before that would be taken for the next. */
+async function newChat(page: Page): Promise<void> {
+  await runCommand(page, "Ollama: New Chat");
+  await expect.poll(() => chat.locator(".message").count()).toBe(0);
 }
 
 /** The user turns and answers shown, as [role, text, status]. */
@@ -151,14 +159,13 @@ describe("conversation history", () => {
 
   test("the history list opens an older conversation as it was, stopped answer included, and deletes one", async () => {
     const page = workbench.page;
-    await runCommand(page, "Ollama: New Chat");
-    await expect.poll(() => chat.locator(".message").count()).toBe(0);
+    await newChat(page);
     await ask(STOPPED_PROMPT, "streaming");
     await expect.poll(() => answerText(chat.locator(".message.assistant").last()), { timeout: 10_000 }).toMatch(/word10 /);
     await chat.locator("#stop").click();
     await model.waitForDisconnect();
     await expect.poll(() => chat.locator(".message.assistant").last().getAttribute("data-status")).toBe("stopped");
-    await runCommand(page, "Ollama: New Chat");
+    await newChat(page);
     await ask(NEWER.prompt);
 
     const project = chatInAnotherProject(ELSEWHERE.prompt);
