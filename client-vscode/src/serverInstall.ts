@@ -5,13 +5,13 @@
 // shipping a copy of Python or of native libraries per platform. The environment is named by
 // the wheel's hash: an extension upgrade brings another wheel, which installs afresh (the old
 // environment is removed).
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as vscode from "vscode";
 import { findExecutable } from "./executable";
 import { pipFailureMessage, venvFailureMessage } from "./installFailure";
+import { runLogged, StepFailed } from "./loggedProcess";
 import { isSuitablePython, noSuitablePythonMessage } from "./pythonRequirement";
 
 const binFolder = process.platform === "win32" ? "Scripts" : "bin";
@@ -26,42 +26,6 @@ export function bundledWheel(extensionPath: string): string | undefined {
   if (!existsSync(folder)) return undefined;
   const name = readdirSync(folder).find((file) => /^ollama_lsp-.+\.whl$/.test(file));
   return name && join(folder, name);
-}
-
-/** A program that exited with an error status; `output` is all it printed. */
-class StepFailed extends Error {
-  constructor(
-    message: string,
-    readonly output: string,
-    readonly status: number | null,
-  ) {
-    super(message);
-  }
-}
-
-/** Runs a program, its output going to the log; resolves with its stdout, rejects with `StepFailed`. */
-function run(output: vscode.LogOutputChannel, command: string, args: string[]): Promise<string> {
-  output.info(`$ ${command} ${args.join(" ")}`);
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let printed = "";
-    const log = (chunk: Buffer): void => {
-      printed += chunk.toString();
-      output.append(chunk.toString());
-    };
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString();
-      log(chunk);
-    });
-    child.stderr.on("data", log);
-    child.on("error", reject);
-    child.on("close", (status) =>
-      status === 0
-        ? resolve(stdout)
-        : reject(new StepFailed(`${command} ${args[0] ?? ""} … exited with status ${status}`, printed, status)),
-    );
-  });
 }
 
 interface PythonExtensionApi {
@@ -91,7 +55,7 @@ async function suitablePython(output: vscode.LogOutputChannel): Promise<string> 
   const found: string[] = [];
   for (const python of await candidatePythons()) {
     try {
-      const version = await run(output, python, ["-c", "import sys; print(*sys.version_info[:2])"]);
+      const version = await runLogged(output, python, ["-c", "import sys; print(*sys.version_info[:2])"]);
       if (isSuitablePython(version)) return python;
       found.push(`${python} is ${version.trim().replace(" ", ".")}`);
     } catch {
@@ -135,12 +99,12 @@ async function install(context: vscode.ExtensionContext, wheel: string, output: 
         return error instanceof StepFailed ? new ServerInstallError(message(error)) : error;
       };
       progress.report({ message: "virtual environment…" });
-      await run(output, python, ["-m", "venv", venv]).catch((error: unknown) => {
+      await runLogged(output, python, ["-m", "venv", venv]).catch((error: unknown) => {
         throw failed(error, (failure) => venvFailureMessage(python, failure.output, failure.status));
       });
       progress.report({ message: "pip install…" });
       const pip = ["-m", "pip", "install", "--disable-pip-version-check", "--no-input", wheel];
-      await run(output, join(venv, binFolder, `python${exeSuffix}`), pip).catch((error: unknown) => {
+      await runLogged(output, join(venv, binFolder, `python${exeSuffix}`), pip).catch((error: unknown) => {
         throw failed(error, (failure) => pipFailureMessage(failure.output, failure.status));
       });
       writeFileSync(done, `${wheel}\n`);
