@@ -1,5 +1,7 @@
 // The `ollama-lsp` process and its connection: start, restart, settings, streamed commands.
 import { randomUUID } from "node:crypto";
+import { createInterface } from "node:readline";
+import type { Readable } from "node:stream";
 import * as vscode from "vscode";
 import {
   ExecuteCommandRequest,
@@ -13,11 +15,16 @@ import { ApiKeyStore } from "./apiKey";
 import { findExecutable } from "./executable";
 import { bundledWheel, installedServer, ServerInstallError } from "./serverInstall";
 import { TOKEN_NOTIFICATION, type ProgressValue, type TokenBatch } from "./protocol";
+import { ServerStderr } from "./serverLog";
 import { toServerSettings } from "./settings";
 
 export interface StreamHandlers {
   onToken?(params: TokenBatch): void;
   onProgress?(value: ProgressValue): void;
+}
+
+function eachLine(input: Readable, onLine: (line: string) => void): void {
+  createInterface({ input, crlfDelay: Infinity, terminal: false }).on("line", onLine);
 }
 
 function serverSettings(): Record<string, unknown> {
@@ -63,6 +70,17 @@ export class OllamaLanguageServer implements vscode.Disposable {
       // Every text document is synced: chat context and code generation may name any of them.
       documentSelector: [{ scheme: "file" }, { scheme: "untitled" }],
       outputChannel: this.output,
+      stdioOptions: {
+        // With the stdio transport stdout is the protocol: nothing reaches this.
+        stdout: (input, channel) => eachLine(input, (line) => channel.info(line)),
+        stderr: (input, channel) => {
+          const stderr = new ServerStderr();
+          eachLine(input, (line) => {
+            const level = stderr.level(line);
+            if (level) channel[level](line);
+          });
+        },
+      },
       initializationOptions: serverSettings(),
       middleware: {
         workspace: {
