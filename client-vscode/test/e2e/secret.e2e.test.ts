@@ -79,6 +79,9 @@ describe("Set API Key…", () => {
     const log = outputChannelLog(workbench);
     expect(log).toMatch(/\[trace\] Sending request 'initialize - \(\d+\)'\.\s+Params: \{/);
     expect(log).toContain("refused the API key");
+    // The server's stderr at the levels its lines were logged at, not all as errors.
+    expect(log).toMatch(/\[info\] \S+ \S+ INFO httpx2: HTTP Request: POST /);
+    expect(log).not.toMatch(/\[error\] \S+ \S+ INFO /);
 
     // Nothing VS Code or the server wrote — settings, logs with the verbose trace, state, the
     // chat history — nor any notification holds the key.
