@@ -140,15 +140,17 @@ def main(argv: list[str] | None = None) -> int:
 def setup_embedded() -> int:
     from ollama_lsp.agents.backends.embedded_setup import SetupError, set_up
 
+    from .protocol import SETUP_FAILURE_PREFIX, SETUP_PROGRESS_PREFIX
+
     # A Stop from VS Code (SIGTERM) unwinds, so half-made files and folders go.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     try:
-        print(set_up(lambda line: print(f"==> {line}", file=sys.stderr, flush=True)))
+        print(set_up(lambda line: print(SETUP_PROGRESS_PREFIX + line, file=sys.stderr, flush=True)))
     except SetupError as error:
-        print(f"ollama-lsp setup-embedded: {error}", file=sys.stderr)
+        print(f"{SETUP_FAILURE_PREFIX}{error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("ollama-lsp setup-embedded: stopped; run it again to go on", file=sys.stderr)
+        print(f"{SETUP_FAILURE_PREFIX}stopped; run it again to go on", file=sys.stderr)
         return 130
     return 0
 

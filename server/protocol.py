@@ -22,6 +22,7 @@ from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcRequestCancelled
 
 from ollama_lsp.agents.backends.base import DeltaKind, ErrorKind
+from ollama_lsp.agents.backends.embedded import ENGINE_MARKER
 from ollama_lsp.agents.codegen import Stage as CodegenStage
 
 from .structure import ParamsError, structure
@@ -476,6 +477,17 @@ def parse_params(params_type: type[T], arguments: list[Any] | None) -> T:
         raise InvalidParams(str(error), field=error.path) from None
 
 
+# --- `ollama-lsp setup-embedded`: what an editor reads of it --------------------------------
+
+#: Each progress line the embedded model's set-up prints on stderr starts with this; the rest
+#: is for the user (VS Code shows it in the set-up's notification).
+SETUP_PROGRESS_PREFIX = "==> "
+#: The one line saying why the set-up failed (it exits with status 1) starts with this.
+SETUP_FAILURE_PREFIX = "ollama-lsp setup-embedded: "
+#: The file the set-up leaves in the environment it set up: VS Code sets the embedded model up
+#: again in a new server environment (an upgrade) when the old one had this.
+SETUP_DONE_MARKER = ENGINE_MARKER
+
 __all__ = [
     "ERRORS",
     "INVALID_PARAMS",
@@ -484,6 +496,9 @@ __all__ = [
     "NOTIFICATIONS",
     "REQUEST_CANCELLED",
     "REQUEST_FAILED",
+    "SETUP_DONE_MARKER",
+    "SETUP_FAILURE_PREFIX",
+    "SETUP_PROGRESS_PREFIX",
     "SIGNATURES",
     "TOKEN_NOTIFICATION",
     "ChatParams",

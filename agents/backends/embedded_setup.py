@@ -28,7 +28,7 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-from .embedded import DEFAULT_MODEL_PACKAGE, cache_dir, default_model_path
+from .embedded import DEFAULT_MODEL_PACKAGE, ENGINE_MARKER, cache_dir, default_model_path
 
 SAFE_CMAKE_ARGS = (
     "-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON "
@@ -67,7 +67,7 @@ def set_up(report: Report) -> Path:
     """Make the embedded model work in this Python; returns the model's path."""
     version = engine_version()
     key = build_key(version)
-    marker = Path(sys.prefix) / ".llama-cpp-python-build"
+    marker = Path(sys.prefix) / ENGINE_MARKER
     installed = _read(marker) == key
     if installed:
         report(f"llama-cpp-python {version} is installed")

@@ -6,12 +6,9 @@
 import * as vscode from "vscode";
 import type { OllamaLanguageServer } from "./languageServer";
 import { runLogged, StepFailed } from "./loggedProcess";
+import { SETUP_FAILURE_PREFIX, SETUP_PROGRESS_PREFIX } from "./protocol";
 
 export const SET_UP_EMBEDDED_COMMAND = "ollamaLsp.setUpEmbeddedModel";
-
-/** The CLI's progress lines start with this; its last error line with `FAILURE`. */
-const PROGRESS = "==> ";
-const FAILURE = "ollama-lsp setup-embedded: ";
 
 type Outcome = { ok: true } | { ok: false; reason: string } | { ok: false; cancelled: true };
 
@@ -43,7 +40,7 @@ async function runSetup(
   cancel: vscode.CancellationToken,
 ): Promise<Outcome> {
   const onStderrLine = (line: string): void => {
-    if (line.startsWith(PROGRESS)) onProgress(line.slice(PROGRESS.length));
+    if (line.startsWith(SETUP_PROGRESS_PREFIX)) onProgress(line.slice(SETUP_PROGRESS_PREFIX.length));
   };
   try {
     await runLogged(output, executable, ["setup-embedded"], { onStderrLine, cancel });
@@ -53,9 +50,9 @@ async function runSetup(
     if (!(error instanceof StepFailed)) return { ok: false, reason: `${executable} did not start (${String(error)})` };
     const failure = error.output
       .split("\n")
-      .filter((line) => line.startsWith(FAILURE))
+      .filter((line) => line.startsWith(SETUP_FAILURE_PREFIX))
       .at(-1);
-    return { ok: false, reason: failure?.slice(FAILURE.length) ?? `${error.message}; the log has its output` };
+    return { ok: false, reason: failure?.slice(SETUP_FAILURE_PREFIX.length) ?? `${error.message}; the log has its output` };
   }
 }
 

@@ -324,6 +324,21 @@ export interface RequestFailedData {
   stage?: Stage;
 }
 
+/**
+ * Each progress line the embedded model's set-up prints on stderr starts with this; the rest is for the user
+ * (VS Code shows it in the set-up's notification).
+ */
+export const SETUP_PROGRESS_PREFIX = "==> ";
+
+/** The one line saying why the set-up failed (it exits with status 1) starts with this. */
+export const SETUP_FAILURE_PREFIX = "ollama-lsp setup-embedded: ";
+
+/**
+ * The file the set-up leaves in the environment it set up: VS Code sets the embedded model up again in a new
+ * server environment (an upgrade) when the old one had this.
+ */
+export const SETUP_DONE_MARKER = ".llama-cpp-python-build";
+
 /** The keys of the server's settings (server/config.py), dotted: `timeouts.idleS`. */
 export const SETTING_KEYS = [
   "backend",

@@ -12,6 +12,7 @@ import * as vscode from "vscode";
 import { findExecutable } from "./executable";
 import { pipFailureMessage, venvFailureMessage } from "./installFailure";
 import { runLogged, StepFailed } from "./loggedProcess";
+import { SETUP_DONE_MARKER } from "./protocol";
 import { isSuitablePython, noSuitablePythonMessage } from "./pythonRequirement";
 
 const binFolder = process.platform === "win32" ? "Scripts" : "bin";
@@ -90,8 +91,11 @@ async function install(context: vscode.ExtensionContext, wheel: string, output: 
       const started = Date.now();
       progress.report({ message: "Python ≥ 3.11…" });
       const python = await suitablePython(output);
-      // An earlier version's environment, or a half-made one of this version, goes.
-      if (existsSync(root)) for (const old of readdirSync(root)) rmSync(join(root, old), { recursive: true, force: true });
+      // An earlier version's environment, or a half-made one of this version, goes; when the
+      // embedded model was set up in it, it is set up again below (seconds: engine and model are cached).
+      const earlier = existsSync(root) ? readdirSync(root).map((old) => join(root, old)) : [];
+      const hadEmbeddedModel = earlier.some((old) => existsSync(join(old, SETUP_DONE_MARKER)));
+      for (const old of earlier) rmSync(old, { recursive: true, force: true });
       // A failed step leaves no half-made environment (nor `.installed`, written last): the next
       // start ("Ollama: Restart Language Server") installs afresh.
       const failed = (error: unknown, message: (failure: StepFailed) => string): unknown => {
@@ -109,6 +113,12 @@ async function install(context: vscode.ExtensionContext, wheel: string, output: 
       });
       writeFileSync(done, `${wheel}\n`);
       output.info(`installed the language server in ${venv} (${Math.round((Date.now() - started) / 1000)} s)`);
+      if (hadEmbeddedModel) {
+        progress.report({ message: "the embedded model, as before…" });
+        await runLogged(output, executable, ["setup-embedded"]).catch((error: unknown) =>
+          output.warn(`setting up the embedded model again failed (${String(error)}); “Ollama: Set Up the Embedded Model” tries again`),
+        );
+      }
       return executable;
     },
   );

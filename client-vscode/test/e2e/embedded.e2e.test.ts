@@ -3,11 +3,13 @@
 // `ollama-lsp setup-embedded` in that server's environment behind a progress notification (the
 // engine's wheel and the model come from the cache the README's set-up filled, as on a machine
 // where it ran before), restarts the server, and the same question, retried, is answered by the
-// real embedded model.
-import { mkdirSync } from "node:fs";
+// real embedded model. After an upgrade (a new server environment) the embedded model is set up
+// again by itself.
+import { existsSync, mkdirSync, readdirSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { answerText, artifactsDir, ask, openChat, openWorkbench, pathWithoutServer, wheelhouse, type Workbench } from "./environment";
+import { SETUP_DONE_MARKER } from "../../src/protocol";
+import { answerText, artifactsDir, ask, notification, openChat, openWorkbench, pathWithoutServer, runCommand, wheelhouse, type Workbench } from "./environment";
 
 let workbench: Workbench;
 
@@ -52,6 +54,25 @@ describe("the embedded model, set up from VS Code", () => {
     // Loading the model and a whole answer on 2 busy cores: more than a fake server's 30 s.
     await expect.poll(() => answer.getAttribute("data-status"), { timeout: 180_000, interval: 500 }).toBe("done");
     expect((await answerText(chat)).length).toBeGreaterThan(0);
+    expect(await chat.locator(".turn-label").last().textContent()).toContain("SmolLM2");
+  }, 900_000);
+
+  test("an upgraded extension's new server gets the embedded model again, by itself", async () => {
+    const { page } = workbench;
+    // An upgrade brings another wheel: its environment has another name. Here the current one is
+    // renamed, as if an earlier version had made it.
+    const servers = join(workbench.userDir, "User/globalStorage/ollama-lsp.ollama-lsp/server");
+    const [current] = readdirSync(servers);
+    renameSync(join(servers, current), join(servers, "venv-earlier"));
+    await runCommand(page, "Ollama: Restart Language Server");
+    await notification(page, "the embedded model, as before").waitFor({ timeout: 300_000 });
+    await expect.poll(() => existsSync(join(servers, current, SETUP_DONE_MARKER)), { timeout: 600_000, interval: 1000 }).toBe(true);
+    expect(readdirSync(servers)).toEqual([current]);
+
+    const chat = await openChat(page);
+    await ask(chat, "Say hello.");
+    const answer = chat.locator(".message.assistant").last();
+    await expect.poll(() => answer.getAttribute("data-status"), { timeout: 180_000, interval: 500 }).toBe("done");
     expect(await chat.locator(".turn-label").last().textContent()).toContain("SmolLM2");
   }, 900_000);
 });

@@ -408,3 +408,12 @@ export function outputChannelLog(workbench: Workbench, channel = "Ollama Languag
 export function notification(page: Page, text: string): Locator {
   return page.locator(".notifications-toasts .notification-toast", { hasText: text });
 }
+
+/** Waits for the install's error notification holding `text`, with its Show Log and Open
+ * Settings buttons; returns its whole text. */
+export async function installError(page: Page, text: string, timeout: number): Promise<string> {
+  const toast = notification(page, text);
+  await toast.waitFor({ timeout });
+  for (const button of ["Show Log", "Open Settings"]) await toast.locator(".monaco-button", { hasText: button }).waitFor();
+  return (await toast.textContent()) ?? "";
+}

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
   artifactsDir,
   FakeModelServer,
+  installError,
   notification,
   openWorkbench,
   outputChannelLog,
@@ -65,15 +66,11 @@ afterAll(async () => {
 describe("no Python ≥ 3.11", () => {
   test("one error with what was found, the fix and ollama.server.path; the detail in the log", async () => {
     const { page } = workbench;
-    const toast = notification(page, MESSAGE);
-    await toast.waitFor({ timeout: 60_000 });
-    const text = (await toast.textContent()) ?? "";
+    const text = await installError(page, MESSAGE, 60_000);
     expect(text).toContain(`(${python} is 3.9)`);
     expect(text).toContain("Install it");
     expect(text).toContain("Restart Language Server");
     expect(text).toContain("ollama.server.path");
-    await toast.locator(".monaco-button", { hasText: "Show Log" }).waitFor();
-    await toast.locator(".monaco-button", { hasText: "Open Settings" }).waitFor();
 
     // The log: the question asked, and the error.
     await expect.poll(() => outputChannelLog(workbench), { timeout: 10_000 }).toContain(`cannot install the bundled language server: The Ollama language server ${MESSAGE}`);
@@ -89,7 +86,7 @@ describe("no Python ≥ 3.11", () => {
     // Show Log opens the output channel, the error in it.
     mkdirSync(artifactsDir, { recursive: true });
     await page.screenshot({ path: join(artifactsDir, "no-python-error.png") });
-    await toast.locator(".monaco-button", { hasText: "Show Log" }).click();
+    await notification(page, MESSAGE).locator(".monaco-button", { hasText: "Show Log" }).click();
     await expect.poll(() => page.locator(".part.panel select.monaco-select-box").first().inputValue()).toBe("Ollama Language Server");
     await expect
       .poll(async () => ((await page.locator(".part.panel .monaco-editor .view-lines").textContent()) ?? "").replace(/\u00a0/g, " "))

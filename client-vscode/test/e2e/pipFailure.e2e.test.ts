@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
   artifactsDir,
   FakeModelServer,
+  installError,
   notification,
   openWorkbench,
   outputChannelLog,
@@ -57,16 +58,12 @@ afterAll(async () => {
 describe("pip cannot install the server's libraries", () => {
   test("one error with pip's reason, the fix, ollama.server.path and Show Log; nothing half-installed", async () => {
     const { page } = workbench;
-    const toast = notification(page, MESSAGE);
-    await toast.waitFor({ timeout: 120_000 });
-    const text = (await toast.textContent()) ?? "";
+    const text = await installError(page, MESSAGE, 120_000);
     expect(text).toMatch(/\(ERROR: No matching distribution found for [^)]+\)/);
     expect(text).toContain("PyPI");
     expect(text).toContain("PIP_INDEX_URL");
     expect(text).toContain("Restart Language Server");
     expect(text).toContain("ollama.server.path");
-    await toast.locator(".monaco-button", { hasText: "Show Log" }).waitFor();
-    await toast.locator(".monaco-button", { hasText: "Open Settings" }).waitFor();
     mkdirSync(artifactsDir, { recursive: true });
     await page.screenshot({ path: join(artifactsDir, "pip-failure-error.png") });
 
