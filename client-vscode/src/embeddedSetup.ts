@@ -12,13 +12,17 @@ export const SET_UP_EMBEDDED_COMMAND = "ollamaLsp.setUpEmbeddedModel";
 
 type Outcome = { ok: true } | { ok: false; reason: string } | { ok: false; cancelled: true };
 
+/** The set-up under way: asked again meanwhile (a second click), it is not run twice. */
+let running: Promise<Outcome | undefined> | undefined;
+
 export async function setUpEmbeddedModel(server: OllamaLanguageServer): Promise<void> {
-  const executable = await server.executable();
-  if (!executable) return; // the user has been told why
-  const outcome = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: "Ollama: setting up the embedded model", cancellable: true },
-    (progress, cancel) => runSetup(executable, server.output, (line) => progress.report({ message: line }), cancel),
-  );
+  if (running) {
+    await running; // its end is told once, by the first call
+    return;
+  }
+  running = runWithProgress(server);
+  const outcome = await running.finally(() => (running = undefined));
+  if (!outcome) return; // no server to set up: the user has been told why
   if (!outcome.ok) {
     if ("cancelled" in outcome) {
       vscode.window.showInformationMessage("Setting up the embedded model was stopped; run the command again to go on where it stopped.");
@@ -31,6 +35,15 @@ export async function setUpEmbeddedModel(server: OllamaLanguageServer): Promise<
   }
   await server.restart();
   await announceReady();
+}
+
+async function runWithProgress(server: OllamaLanguageServer): Promise<Outcome | undefined> {
+  const executable = await server.executable();
+  if (!executable) return undefined;
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: "Ollama: setting up the embedded model", cancellable: true },
+    (progress, cancel) => runSetup(executable, server.output, (line) => progress.report({ message: line }), cancel),
+  );
 }
 
 async function runSetup(
