@@ -39,15 +39,15 @@ export class FakeModelServer {
   ) {}
 
   /** `logChunks`: the server prints when it wrote each chunk (see `chunkTimes`); `logRequests`:
-   * each request's body (see `requestBodies`). */
-  static async start(scripts: ScriptEntry[], { logChunks = false, logRequests = false } = {}): Promise<FakeModelServer> {
+   * each request's body (see `requestBodies`); `port`: where it listens (default: any free one). */
+  static async start(scripts: ScriptEntry[], { logChunks = false, logRequests = false, port = 0 } = {}): Promise<FakeModelServer> {
     const dir = mkdtempSync(join(tmpdir(), "ollama-e2e-script-"));
     const scriptFile = join(dir, "script.json");
     writeFileSync(scriptFile, JSON.stringify(scripts));
     const server = Process.start(
       "fake-model-server",
       join(repoRoot, ".venv/bin/python"),
-      ["-m", "fake_model_server", "--port", "0", "--script", scriptFile, "--log-disconnects", ...(logChunks ? ["--log-chunks"] : []), ...(logRequests ? ["--log-requests"] : [])],
+      ["-m", "fake_model_server", "--port", String(port), "--script", scriptFile, "--log-disconnects", ...(logChunks ? ["--log-chunks"] : []), ...(logRequests ? ["--log-requests"] : [])],
       { cwd: repoRoot },
     );
     const [, url] = await server.waitForLine(/^READY (\S+)/, 30_000);

@@ -20,14 +20,17 @@ import {
 } from "./environment";
 
 const ANSWER = "Answered by the server that came inside the extension.";
+const OLLAMA_DEFAULT_PORT = 11434;
 
 let model: FakeModelServer;
 let workbench: Workbench;
 
 beforeAll(async () => {
-  model = await FakeModelServer.start([{ chunks: words(ANSWER), delay_s: 0.01 }]);
+  // Where Ollama listens by default: the extension is used exactly as installed, no setting
+  // touched (a machine running Ollama itself cannot run this test).
+  model = await FakeModelServer.start([{ chunks: words(ANSWER), delay_s: 0.01 }], { port: OLLAMA_DEFAULT_PORT });
   workbench = await openWorkbench(
-    { "ollama.backend": "ollama", "ollama.baseUrl": model.baseUrl, "ollama.model": "test-model" },
+    {},
     {},
     { env: { PATH: pathWithoutServer(), PIP_NO_INDEX: "1", PIP_FIND_LINKS: wheelhouse() }, waitForServer: false },
   );
@@ -50,7 +53,11 @@ describe("the server inside the .vsix", () => {
 
     // The server running is the installed one, from the extension's global storage.
     await expect.poll(() => processesInGroup(workbench.processGroup, "globalStorage").length, { timeout: 300_000, interval: 500 }).toBeGreaterThan(0);
-    await page.locator(".statusbar-item", { hasText: "test-model" }).first().waitFor({ timeout: 60_000 });
+    // The defaults: `backend: "auto"` finds "Ollama" at its default address (no warning) and
+    // the default model.
+    const status = page.locator(".statusbar-item", { hasText: "auto · qwen2.5-coder:1.5b" }).first();
+    await status.waitFor({ timeout: 60_000 });
+    await expect.poll(() => status.getAttribute("class"), { timeout: 30_000 }).not.toContain("warning-kind");
 
     await runCommand(page, "Ollama: Open Chat");
     const chat = chatFrame(page);
