@@ -8,4 +8,6 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$root/scripts/setup-embedded.sh" ""
 # A question the 135M embedded model answers right (it explains a regex wrongly, for one).
 if [ "$#" -eq 0 ]; then set -- "Write a Python function that reverses a string."; fi
+echo "==> asking: answered by Ollama if it runs, else by the embedded SmolLM2-135M — small, to see the" \
+  "streaming and the Stop work; for real answers run Ollama with a code model (ollama pull qwen2.5-coder:1.5b)" >&2
 exec "$root/.venv/bin/ollama-lsp" chat "$@"
