@@ -44,7 +44,7 @@ export class ApiKeyStore {
     await this.context.globalState.update(WARNED_ABOUT_PLAIN_KEY, true);
     const move = "Move It to Secret Storage";
     const choice = await vscode.window.showWarningMessage(
-      "Ollama: `ollama.apiKey` is stored in plain text in your settings. “Ollama: Set API Key…” keeps it in VS Code's secret storage instead.",
+      "Ollama: “ollama.apiKey” is stored in plain text in your settings. “Ollama: Set API Key…” keeps it in VS Code's secret storage instead.",
       move,
     );
     if (choice !== move) return false;

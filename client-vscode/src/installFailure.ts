@@ -5,7 +5,7 @@
 
 const MAX_QUOTE = 160;
 const RETRY =
-  "then run “Ollama: Restart Language Server” to try again — or set `ollama.server.path` to an ollama-lsp executable. " +
+  "then run “Ollama: Restart Language Server” to try again — or set “ollama.server.path” to an ollama-lsp executable. " +
   "The whole output is in the log (“Show Log”).";
 
 /** pip's failures that mean it could not get the libraries: no network, a proxy, a wrong index. */
@@ -43,7 +43,7 @@ export function venvFailureMessage(python: string, output: string, status: numbe
   if (aptPackage) {
     return (
       `Installing the Ollama language server failed: ${python} cannot create a virtual environment (ensurepip is not available). ` +
-      `Install ${aptPackage} (\`sudo apt install ${aptPackage}\`), ${RETRY}`
+      `Install ${aptPackage} (“sudo apt install ${aptPackage}”), ${RETRY}`
     );
   }
   const lines = output.split(/\r?\n/).map((line) => line.trim()).filter(Boolean);

@@ -215,7 +215,7 @@ export class OllamaLanguageServer implements vscode.Disposable {
       error instanceof ServerInstallError
         ? reason
         : `Installing the Ollama language server failed (${reason}); the log is in the output channel “Ollama Language Server”. ` +
-          "Fix what it says and run “Ollama: Restart Language Server”, or set `ollama.server.path` to an ollama-lsp executable.";
+          "Fix what it says and run “Ollama: Restart Language Server”, or set “ollama.server.path” to an ollama-lsp executable.";
     const choice = await vscode.window.showErrorMessage(message, "Show Log", "Open Settings");
     if (choice === "Open Settings") {
       await vscode.commands.executeCommand("workbench.action.openSettings", "ollama.server.path");

@@ -15,7 +15,7 @@ export function noSuitablePythonMessage(found: string[]): string {
   return (
     `The Ollama language server needs Python ${MINIMUM_PYTHON.join(".")} or later ` +
     `(${found.length ? found.join("; ") : "no python3 on PATH"}). Install it (e.g. from python.org, ` +
-    "or `sudo apt install python3`) and select it with the Python extension, then run " +
-    "“Ollama: Restart Language Server” — or set `ollama.server.path` to an ollama-lsp executable."
+    "or “sudo apt install python3”) and select it with the Python extension, then run " +
+    "“Ollama: Restart Language Server” — or set “ollama.server.path” to an ollama-lsp executable."
   );
 }

@@ -29,7 +29,7 @@ test("pip that cannot download the libraries: its error, the network fix, how to
   expect(message).toContain("PIP_INDEX_URL");
   expect(message).toContain("HTTPS_PROXY");
   expect(message).toContain("“Ollama: Restart Language Server”");
-  expect(message).toContain("`ollama.server.path`");
+  expect(message).toContain("“ollama.server.path”");
   expect(message).toContain("Show Log");
 });
 
@@ -61,7 +61,7 @@ test("Debian's python without venv: the package to install", () => {
   ].join("\n");
   const message = venvFailureMessage("/usr/bin/python3", debian, 1);
   expect(message).toContain("/usr/bin/python3 cannot create a virtual environment");
-  expect(message).toContain("`sudo apt install python3.11-venv`");
+  expect(message).toContain("“sudo apt install python3.11-venv”");
   expect(message).toContain("Restart Language Server");
   expect(message).toContain("ollama.server.path");
 });
