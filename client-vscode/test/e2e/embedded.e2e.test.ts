@@ -5,13 +5,35 @@
 // where it ran before), restarts the server, and the same question, retried, is answered by the
 // real embedded model. After an upgrade (a new server environment) the embedded model is set up
 // again by itself.
-import { existsSync, mkdirSync, readdirSync, renameSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { SETUP_DONE_MARKER } from "../../src/protocol";
-import { answerText, artifactsDir, ask, notification, openChat, openWorkbench, pathWithoutServer, runCommand, wheelhouse, type Workbench } from "./environment";
+import {
+  answerText,
+  artifactsDir,
+  ask,
+  notification,
+  openChat,
+  openWorkbench,
+  pathWithoutServer,
+  processesInGroup,
+  runCommand,
+  wheelhouse,
+  type Workbench,
+} from "./environment";
 
 let workbench: Workbench;
+
+/** Whether process `pid` is `ollama-lsp setup-embedded` or one it started (pip, python). */
+function isSetUp(pid: number): boolean {
+  try {
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+    return cmdline.includes("setup-embedded") || cmdline.includes("pip");
+  } catch {
+    return false;
+  }
+}
 
 beforeAll(async () => {
   workbench = await openWorkbench(
@@ -36,9 +58,18 @@ describe("the embedded model, set up from VS Code", () => {
     const failed = chat.locator(".message.assistant").last();
     await expect.poll(() => failed.getAttribute("data-status"), { timeout: 300_000, interval: 500 }).toBe("error");
     expect(await failed.locator(".error").textContent()).toContain("ollama-lsp setup-embedded");
-    await failed.locator(".error-action", { hasText: "Set Up the Embedded Model" }).click();
-
+    const setUp = failed.locator(".error-action", { hasText: "Set Up the Embedded Model" });
     const progress = page.locator(".notifications-toasts", { hasText: "setting up the embedded model" });
+    const running = (): number[] => processesInGroup("any", `${workbench.userDir}/User/globalStorage`).filter((pid) => isSetUp(pid));
+
+    // Cancel stops it: the set-up and what it started (pip) end, and the user is told.
+    await setUp.click();
+    await progress.locator(".monaco-button", { hasText: "Cancel" }).click({ timeout: 30_000 });
+    await notification(page, "Setting up the embedded model was stopped").waitFor({ timeout: 30_000 });
+    await expect.poll(running, { timeout: 10_000 }).toEqual([]);
+
+    // Again, to the end.
+    await setUp.click();
     await progress.waitFor({ timeout: 30_000 });
     await page.waitForTimeout(500); // the toast's slide-in animation
     mkdirSync(artifactsDir, { recursive: true });

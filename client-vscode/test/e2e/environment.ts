@@ -370,8 +370,8 @@ export async function editorText(page: Page): Promise<string> {
   });
 }
 
-/** Pids of the processes in `group` whose command line contains `needle` (from /proc). */
-export function processesInGroup(group: number, needle: string): number[] {
+/** Pids of the processes in `group` (or in any) whose command line contains `needle` (from /proc). */
+export function processesInGroup(group: number | "any", needle: string): number[] {
   const pids: number[] = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
@@ -380,7 +380,7 @@ export function processesInGroup(group: number, needle: string): number[] {
       const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
       const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8").replace(/\0/g, " ");
-      if (Number(fields[2]) === group && cmdline.includes(needle)) pids.push(Number(entry));
+      if ((group === "any" || Number(fields[2]) === group) && cmdline.includes(needle)) pids.push(Number(entry));
     } catch {
       // the process ended meanwhile
     }
