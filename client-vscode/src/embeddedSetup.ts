@@ -55,8 +55,10 @@ async function runSetup(
   const onStderrLine = (line: string): void => {
     if (line.startsWith(SETUP_PROGRESS_PREFIX)) onProgress(line.slice(SETUP_PROGRESS_PREFIX.length));
   };
+  const started = Date.now();
   try {
     await runLogged(output, executable, ["setup-embedded"], { onStderrLine, cancel });
+    output.info(`the embedded model is set up (${Math.round((Date.now() - started) / 1000)} s)`);
     return { ok: true };
   } catch (error) {
     if (error instanceof vscode.CancellationError) return { ok: false, cancelled: true };
