@@ -329,7 +329,10 @@ async def _baseline(bench: Bench) -> tuple[list[float], list[float]]:
 
     for _ in range(bench.samples.typing_runs * len(WORDS)):
         answer = await bench.baseline.fill(prefix, "\n", complete_after)
-        written = bench.fake.fills()[-1].chunk_times[COMPLETING_CHUNK]
+        fill = bench.fake.fills()[-1]
+        # The reader may have the chunk before the fake server (same event loop) notes its write.
+        await until(lambda times=fill.chunk_times: len(times) > COMPLETING_CHUNK)
+        written = fill.chunk_times[COMPLETING_CHUNK]
         completes.append(ms(answer.pieces[COMPLETING_CHUNK][1] - written))
         closes.append(await _baseline_close(bench, prefix))
     return completes, closes
