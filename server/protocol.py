@@ -134,6 +134,12 @@ class ListModelsResult(Payload):
     models: list[ModelEntry]
     #: The model used when a command names none (the `model` setting).
     default: str
+    #: Who answers, as a user reads it: "Ollama", "the OpenAI-compatible server", "the embedded
+    #: model" (with `backend: "auto"`, the one it chose).
+    backend: str
+    #: The model that answers whatever model a command names (the embedded backend: its file);
+    #: absent when the named model answers.
+    fixed_model: str | None = optional()
 
 
 # --- ollama.resetConversation (result: null) -------------------------------------------------

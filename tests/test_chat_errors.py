@@ -160,6 +160,8 @@ async def test_list_models_and_its_errors(start_client: StartClient, fake):
     client = await start_client()
     result = await client.command(Command.LIST_MODELS, {})
     assert result["default"] == "test-model"
+    assert result["backend"] == "Ollama"
+    assert "fixedModel" not in result  # the model a request names answers
     tagged = [name if ":" in name else f"{name}:latest" for name in fake.models]
     assert [m["name"] for m in result["models"]] == tagged
     assert all(m["sizeBytes"] > 0 for m in result["models"])

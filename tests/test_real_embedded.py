@@ -109,6 +109,9 @@ async def test_auto_uses_the_embedded_model_without_ollama(start_client: StartCl
     assert client.wire.text("t") == result["text"]
     models = await client.command(Command.LIST_MODELS, {})
     assert [m["name"] for m in models["models"]] == ["SmolLM2-135M-Instruct.Q4_1"]
+    # Whatever model is named, the file answers: the editor shows that one, and who answers.
+    assert models["backend"] == "the embedded model"
+    assert models["fixedModel"] == "SmolLM2-135M-Instruct.Q4_1"
 
 
 async def test_auto_without_ollama_or_model_says_both_ways_out(start_client: StartClient, tmp_path):

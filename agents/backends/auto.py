@@ -55,6 +55,10 @@ class AutoBackend:
                 self.display_name = self._chosen.display_name
             return self._chosen
 
+    @property
+    def fixed_model(self) -> str | None:
+        return self._chosen.fixed_model if self._chosen is not None else None
+
     async def _choose(self) -> ModelBackend:
         url = self.config.base_url
         if await ollama_answers(url, self.config.timeouts.connect_s):

@@ -162,6 +162,9 @@ class ModelBackend(Protocol):
 
     #: Human name used in messages ("Ollama", "the OpenAI-compatible server", ...).
     display_name: str
+    #: The model that answers whatever model a request names (the embedded backend: its file),
+    #: or None when the request's model is used.
+    fixed_model: str | None
 
     def stream_chat(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
         """Deltas as the model produces them, then exactly one `Finish`.

@@ -99,6 +99,7 @@ class EmbeddedBackend:
     def __init__(self, config: BackendConfig) -> None:
         self.config = config.embedded
         self.model_path = model_path(config.embedded)
+        self.fixed_model: str | None = self.model_path.stem
         #: One worker thread: the engine has one context, so answers take turns.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embedded-model")
         self._turn = asyncio.Lock()

@@ -89,6 +89,8 @@ class HTTPBackend(ABC):
 
     #: The server in messages ("Ollama", "the OpenAI-compatible server").
     display_name: str
+    #: Model servers answer with the model a request names.
+    fixed_model: str | None = None
     #: The question after "Cannot reach <server> at <url> —".
     running_hint: str
     #: Who stayed silent, in the message of the first-token deadline.

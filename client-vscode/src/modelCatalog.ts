@@ -14,6 +14,8 @@ function configuredModel(): string {
 
 export class ModelCatalog implements vscode.Disposable {
   private models: string[] = [];
+  /** Who answers and, for the embedded backend, the model that does (the server's last word). */
+  private answering: { backend: string; fixedModel?: string } | undefined;
   private healthState: Health = { state: "ok" };
   private readonly changeEmitter = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changeEmitter.event;
@@ -21,9 +23,16 @@ export class ModelCatalog implements vscode.Disposable {
   constructor(private readonly server: OllamaLanguageServer) {}
 
   get list(): ModelList {
+    const fixed = this.answering?.fixedModel;
+    if (fixed) return { models: [fixed], selected: fixed };
     const selected = configuredModel();
     const models = this.models.includes(selected) || !selected ? this.models : [selected, ...this.models];
     return { models, selected };
+  }
+
+  /** "Ollama", "the embedded model", … once the server has said. */
+  get backendName(): string | undefined {
+    return this.answering?.backend;
   }
 
   get health(): Health {
@@ -39,6 +48,7 @@ export class ModelCatalog implements vscode.Disposable {
     try {
       const result = await this.server.execute<ListModelsResult>(Command.LIST_MODELS, {});
       this.models = result.models.map((model) => model.name);
+      this.answering = { backend: result.backend, fixedModel: result.fixedModel };
       this.update({ state: "ok" });
     } catch (error) {
       this.noteFailure(error);
@@ -58,6 +68,15 @@ export class ModelCatalog implements vscode.Disposable {
   /** Let the user pick the default model (`ollama.model`). */
   async pick(): Promise<void> {
     await this.refresh();
+    const fixed = this.answering?.fixedModel;
+    if (fixed) {
+      const choice = await vscode.window.showInformationMessage(
+        `${fixed} answers whatever model is picked (it is ${this.answering?.backend}); “ollama.embedded.modelPath” names another GGUF file.`,
+        "Open Settings",
+      );
+      if (choice) await vscode.commands.executeCommand("workbench.action.openSettings", "ollama.embedded.modelPath");
+      return;
+    }
     const current = configuredModel();
     const items = this.list.models.map((name) => ({ label: name, description: name === current ? "current" : undefined }));
     const picked = await vscode.window.showQuickPick(items, {

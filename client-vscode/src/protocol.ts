@@ -97,6 +97,16 @@ export interface ListModelsResult {
   models: ModelEntry[];
   /** The model used when a command names none (the `model` setting). */
   default: string;
+  /**
+   * Who answers, as a user reads it: "Ollama", "the OpenAI-compatible server", "the embedded model" (with
+   * `backend: "auto"`, the one it chose).
+   */
+  backend: string;
+  /**
+   * The model that answers whatever model a command names (the embedded backend: its file); absent when the
+   * named model answers.
+   */
+  fixedModel?: string;
 }
 
 export interface ResetConversationParams {

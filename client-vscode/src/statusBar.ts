@@ -1,5 +1,6 @@
 // Status bar item: backend and model; warning colours when the model server does not answer.
 import * as vscode from "vscode";
+import { backendLabel } from "./backendLabel";
 import type { ModelCatalog } from "./modelCatalog";
 
 export class ModelStatusBar implements vscode.Disposable {
@@ -18,7 +19,7 @@ export class ModelStatusBar implements vscode.Disposable {
     const backend = vscode.workspace.getConfiguration("ollama").get<string>("backend") ?? "auto";
     const { selected } = this.catalog.list;
     const health = this.catalog.health;
-    const label = `${backend} · ${selected}`;
+    const label = backendLabel(backend, this.catalog.backendName, selected);
     if (health.state === "ok") {
       this.item.text = `$(hubot) ${label}`;
       this.item.backgroundColor = undefined;

@@ -21,7 +21,13 @@ async def list_models(ls: OllamaLanguageServer, call: CommandCall) -> ListModels
     except BackendError as error:
         raise RequestFailed(error.kind, error.message) from None
     entries = [ModelEntry(m.name, m.size_bytes, m.modified_at) for m in models]
-    return ListModelsResult(models=entries, default=ls.settings.model)
+    backend = ls.backend
+    return ListModelsResult(
+        models=entries,
+        default=ls.settings.model,
+        backend=backend.display_name,
+        fixed_model=backend.fixed_model,
+    )
 
 
 async def reset_conversation(ls: OllamaLanguageServer, call: CommandCall) -> None:

@@ -86,6 +86,9 @@ describe("the embedded model, set up from VS Code", () => {
     await expect.poll(() => answer.getAttribute("data-status"), { timeout: 180_000, interval: 500 }).toBe("done");
     expect((await answerText(chat)).length).toBeGreaterThan(0);
     expect(await chat.locator(".turn-label").last().textContent()).toContain("SmolLM2");
+    // Who answers is said where the user looks: the status bar and the chat's model list.
+    await page.locator(".statusbar-item", { hasText: "auto (embedded model) · SmolLM2-135M-Instruct.Q4_1" }).first().waitFor({ timeout: 30_000 });
+    await expect.poll(() => chat.locator("#model option").allTextContents()).toEqual(["SmolLM2-135M-Instruct.Q4_1"]);
   }, 900_000);
 
   test("an upgraded extension's new server gets the embedded model again, by itself", async () => {

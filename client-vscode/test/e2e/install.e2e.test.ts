@@ -53,9 +53,9 @@ describe("the server inside the .vsix", () => {
 
     // The server running is the installed one, from the extension's global storage.
     await expect.poll(() => processesInGroup(workbench.processGroup, "globalStorage").length, { timeout: 300_000, interval: 500 }).toBeGreaterThan(0);
-    // The defaults: `backend: "auto"` finds "Ollama" at its default address (no warning) and
+    // The defaults: `backend: "auto"` finds "Ollama" at its default address (said, no warning) and
     // the default model.
-    const status = page.locator(".statusbar-item", { hasText: "auto · qwen2.5-coder:1.5b" }).first();
+    const status = page.locator(".statusbar-item", { hasText: "auto (Ollama) · qwen2.5-coder:1.5b" }).first();
     await status.waitFor({ timeout: 60_000 });
     await expect.poll(() => status.getAttribute("class"), { timeout: 30_000 }).not.toContain("warning-kind");
 
