@@ -17,7 +17,8 @@ export class StepFailed extends Error {
 export interface RunOptions {
   /** Called with each whole line the program prints on stderr. */
   onStderrLine?(line: string): void;
-  /** Stops the program and what it started (its process group), rejecting with `vscode.CancellationError`. */
+  /** Stops the program and what it started (its process group) as Ctrl-C would — SIGINT, so pip
+   * and the set-up clean up after themselves — rejecting with `vscode.CancellationError`. */
   cancel?: vscode.CancellationToken;
 }
 
@@ -51,7 +52,7 @@ export function runLogged(output: vscode.LogOutputChannel, command: string, args
     const stopping = cancel?.onCancellationRequested(() => {
       output.info(`stopping ${command}: cancelled by the user`);
       try {
-        if (child.pid !== undefined) process.kill(ownGroup ? -child.pid : child.pid, "SIGTERM");
+        if (child.pid !== undefined) process.kill(ownGroup ? -child.pid : child.pid, "SIGINT");
       } catch {
         // Already gone.
       }
