@@ -33,6 +33,12 @@ from ollama_lsp.server.pygls_internals import server_process
 from .targets import parse_target
 
 EXIT_CANCELLED = 130
+#: Said after an answer whose conversation the server had forgotten (it arrives with the end).
+HISTORY_FORGOTTEN = (
+    "the earlier turns of this conversation were forgotten (the server keeps only the last "
+    "chat.maxConversations conversations used in memory, and storage was off or could not give "
+    "it back): the model answered this prompt alone"
+)
 _DIM, _RESET = ("\x1b[2m", "\x1b[0m") if sys.stderr.isatty() else ("", "")
 
 
@@ -141,9 +147,11 @@ class TerminalClient:
     async def ask(self, prompt: str) -> int:
         """Stream one answer to stdout; returns an exit status (0, 1 error, 130 stopped)."""
         argument = ChatParams(prompt=prompt, conversation_id=self._conversation_id)
-        status, _ = await self._run_command(Command.CHAT, argument, "chat")
+        status, result = await self._run_command(Command.CHAT, argument, "chat")
         if status == 0:
             self._write(sys.stdout, "\n")
+            if _field(result, "historyForgotten"):
+                say(f"[note: {HISTORY_FORGOTTEN}]")
         return status
 
     def _open_target(self, target: str) -> tuple[OpenFile, lsp.Range] | None:

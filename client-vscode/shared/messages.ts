@@ -28,8 +28,9 @@ export type ToWebview =
   | { type: "answerStart"; answerId: string; prompt: string; model: string }
   | { type: "delta"; answerId: string; seq: number; kind: DeltaKind; text: string }
   /** `answeredBy`: the model that answered, when known (the embedded backend answers with its
-   * file whatever model was picked). */
-  | { type: "answerEnd"; answerId: string; end: AnswerEnd; answeredBy?: string }
+   * file whatever model was picked). `notice` (Markdown): shown above the answer, e.g. that the
+   * model did not see the earlier turns. */
+  | { type: "answerEnd"; answerId: string; end: AnswerEnd; answeredBy?: string; notice?: string }
   | { type: "cleared" }
   /** Whether the editor the code actions target has a selection (sent when that changes). */
   | { type: "editorSelection"; hasSelection: boolean }

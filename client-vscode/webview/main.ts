@@ -5,7 +5,7 @@ import { AnswerView } from "./answerView";
 import { codeLanguage, showCopied } from "./codeBlock";
 import { errorActions } from "./errorActions";
 import { pastConversation } from "./pastConversation";
-import { renameTurnLabel, turnLabel, userMessage } from "./turns";
+import { answerNotice, renameTurnLabel, turnLabel, userMessage } from "./turns";
 
 declare function acquireVsCodeApi(): { postMessage(message: FromWebview): void };
 
@@ -110,6 +110,7 @@ window.addEventListener("message", (event: MessageEvent<ToWebview>) => {
       offerErrorActions(message.answerId, message.end);
       const label = answerLabels.get(message.answerId);
       if (label && message.answeredBy && label.textContent !== message.answeredBy) renameTurnLabel(label, message.answeredBy);
+      if (label && message.notice) label.before(answerNotice(document, message.notice));
       answers.delete(message.answerId);
       answerLabels.delete(message.answerId);
       if (writing === message.answerId) setWriting(undefined);

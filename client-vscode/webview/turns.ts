@@ -1,5 +1,6 @@
-// The pieces of a conversation that are not answers: a turn's label and the user's prompt.
+// The pieces of a conversation that are not answers: a turn's label, the user's prompt, a notice.
 import { codicon } from "./codicon";
+import { renderMarkdown } from "./markdown";
 
 /** "You" or the model's name, above its turn. */
 export function turnLabel(document: Document, icon: string, name: string): HTMLElement {
@@ -20,4 +21,15 @@ export function userMessage(document: Document, text: string): HTMLElement {
   question.className = "message user";
   question.textContent = text;
   return question;
+}
+
+/** A quiet line above an answer about how it was made (`text`: Markdown from the extension). */
+export function answerNotice(document: Document, text: string): HTMLElement {
+  const notice = document.createElement("div");
+  notice.className = "answer-notice";
+  notice.setAttribute("role", "note");
+  const body = document.createElement("div");
+  body.innerHTML = renderMarkdown(text);
+  notice.append(codicon(document, "info"), body);
+  return notice;
 }

@@ -9,6 +9,7 @@ import { loadConversation, type OpenConversationMemory } from "../history/stored
 import type { OllamaLanguageServer } from "../languageServer";
 import type { ModelCatalog } from "../modelCatalog";
 import { Command, type ChatParams, type ChatResult, type ContextRef } from "../protocol";
+import { forgottenNotice } from "./forgottenNotice";
 import { languageIdFor } from "./languageId";
 
 interface ChatRequest {
@@ -115,7 +116,8 @@ export class ChatSession implements vscode.Disposable {
       const result = await this.server.execute<ChatResult>(Command.CHAT, params, cancel.token, {
         onToken: ({ seq, kind, text }) => this.post({ type: "delta", answerId, seq, kind, text }),
       });
-      this.post({ type: "answerEnd", answerId, end: { status: "done", text: result.text, thinking: result.thinking }, answeredBy: result.model });
+      const notice = result.historyForgotten ? this.forgottenNotice() : undefined;
+      this.post({ type: "answerEnd", answerId, end: { status: "done", text: result.text, thinking: result.thinking }, answeredBy: result.model, notice });
       this.models.noteSuccess();
     } catch (error) {
       const stopped = cancel.token.isCancellationRequested;
@@ -136,6 +138,12 @@ export class ChatSession implements vscode.Disposable {
       cancel.dispose();
       this.running = undefined;
     }
+  }
+
+  /** Why the model did not see the earlier turns, from the settings the server has. */
+  private forgottenNotice(): string {
+    const config = vscode.workspace.getConfiguration("ollama");
+    return forgottenNotice(config.get<number>("chat.maxConversations", 50), config.get<boolean>("storage.enabled", true));
   }
 
   private context(includeSelection: boolean, includeFile: boolean): ContextRef[] {

@@ -2,7 +2,8 @@
 // preview while the progress notification shows the stage, then leave it pending until the user
 // accepts it (Ctrl+Enter, the CodeLens) or discards it (Escape, the CodeLens); Accept keeps it as
 // one undo step, Discard restores the document. Cancel while it streams (the notification's
-// button, Escape, "Ollama: Stop Generation") restores the document too.
+// button, Escape, "Ollama: Stop Generation") restores the document too. A stage cut short (token
+// budget, the model repeating itself) is said by a warning and by the pending code's CodeLens.
 import * as vscode from "vscode";
 import { TextDocumentEdit, TextEdit } from "vscode-languageclient/node";
 import { describeError } from "../errors";
@@ -10,6 +11,7 @@ import type { OllamaLanguageServer } from "../languageServer";
 import type { ModelCatalog } from "../modelCatalog";
 import { Command, type GenerateCodeParams, type GenerateCodeResult } from "../protocol";
 import { CodePreview } from "./codePreview";
+import { describeCutShort, type CutShort } from "./cutShort";
 import { PreviewLenses } from "./previewLenses";
 
 const STREAMING_CONTEXT_KEY = "ollamaLsp.previewActive";
@@ -20,7 +22,9 @@ export class InlineGenerator implements vscode.Disposable {
   private running: vscode.CancellationTokenSource | undefined;
   /** The generated code on screen, streaming or pending; one at a time. */
   private preview: CodePreview | undefined;
-  private readonly lenses = new PreviewLenses(() => this.preview);
+  /** Why the pending code may be incomplete (its stages cut short), if it may. */
+  private cutShort: CutShort | undefined;
+  private readonly lenses = new PreviewLenses(() => this.preview, () => this.cutShort);
   private readonly subscriptions: vscode.Disposable[];
 
   constructor(
@@ -91,6 +95,7 @@ export class InlineGenerator implements vscode.Disposable {
       this.end(preview);
     });
     this.preview = preview;
+    this.cutShort = undefined;
     this.lenses.refresh();
     await vscode.commands.executeCommand("setContext", STREAMING_CONTEXT_KEY, true);
     try {
@@ -120,6 +125,7 @@ export class InlineGenerator implements vscode.Disposable {
           );
           this.models.noteSuccess();
           if (!(await preview.propose(edits))) throw new Error("the editor rejected the generated edit");
+          this.cutShort = describeCutShort(result.notes);
         },
       );
     } catch (error) {
@@ -136,6 +142,7 @@ export class InlineGenerator implements vscode.Disposable {
     if (preview.isPending) {
       this.lenses.refresh();
       await this.updatePendingContext();
+      if (this.cutShort) void this.warnCutShort(this.cutShort);
     } else {
       this.end(preview);
     }
@@ -147,10 +154,18 @@ export class InlineGenerator implements vscode.Disposable {
     this.subscriptions.forEach((subscription) => subscription.dispose());
   }
 
+  /** Said once the code is pending (the progress notification is gone by then). */
+  private async warnCutShort({ message, setting }: CutShort): Promise<void> {
+    const openSettings = "Open Settings";
+    const choice = await vscode.window.showWarningMessage(message, ...(setting ? [openSettings] : []));
+    if (choice === openSettings) await vscode.commands.executeCommand("workbench.action.openSettings", setting);
+  }
+
   private end(preview: CodePreview): void {
     preview.dispose();
     if (this.preview !== preview) return;
     this.preview = undefined;
+    this.cutShort = undefined;
     this.lenses.refresh();
     void this.updatePendingContext();
   }

@@ -16,13 +16,14 @@ const TEN_LINES = Array.from({ length: 10 }, (_, i) => `line_${i} = ${i}\n`).joi
 const TWO_DEFS = "def first():\r\n    return 1\r\n\r\n\r\ndef last():\r\n    return 2\r\n";
 const SLOW_CODE = Array.from({ length: 200 }, (_, i) => `value_${i} = ${i}\n`).join("");
 
-/** Answers for each stage of one instruction (prompts start with the stage's task line). */
-function stages(instruction: string, code: string, delayS: number): ScriptEntry[] {
+/** Answers for each stage of one instruction (prompts start with the stage's task line); with
+ * `codeDone` "length" the code's stops at the token limit, before its closing fence. */
+function stages(instruction: string, code: string, delayS: number, codeDone: "stop" | "length" = "stop"): ScriptEntry[] {
   const pieces = code.match(/[^\n]*\n/g) ?? [];
   const forStage = (task: string): string => `${task}\n\nInstruction: ${instruction}`;
   return [
     { match: forStage("Task: plan the change."), chunks: ["- write ", "the code"] },
-    { match: forStage("Task: write the code."), chunks: ["```python\n", ...pieces, "```\n"], delay_s: delayS },
+    { match: forStage("Task: write the code."), chunks: ["```python\n", ...pieces, ...(codeDone === "stop" ? ["```\n"] : [])], delay_s: delayS, done_reason: codeDone },
     { match: forStage("Task: review the code."), chunks: ["APPROVE"] },
   ];
 }
@@ -60,7 +61,7 @@ async function selectLines(page: Page, first: number, count: number): Promise<vo
 }
 
 beforeAll(async () => {
-  model = await FakeModelServer.start([...stages("E2E-APPLY", GREET, 0.15), ...stages("E2E-CANCEL", SLOW_CODE, 0.1), ...stages("E2E-REPLACE", MAIN_REWRITTEN, 0.1), ...stages("E2E-TYPE-ABOVE", TEN_LINES, 0.15), ...stages("E2E-DISCARD", GREET, 0.05)]);
+  model = await FakeModelServer.start([...stages("E2E-APPLY", GREET, 0.15), ...stages("E2E-CANCEL", SLOW_CODE, 0.1), ...stages("E2E-REPLACE", MAIN_REWRITTEN, 0.1), ...stages("E2E-TYPE-ABOVE", TEN_LINES, 0.15), ...stages("E2E-DISCARD", GREET, 0.05), ...stages("E2E-CUT", GREET, 0.05, "length")]);
   workbench = await openWorkbench(
     {
       ...ollamaSettings(model),
@@ -195,6 +196,28 @@ describe("inline generation", () => {
     expect(await editorText(page)).toContain("def greet");
     await page.keyboard.press("Control+Z");
     await expectSaved(workbench, "main.py", before);
+  });
+
+  test("code cut at its token budget: a warning says it may be incomplete and opens the setting; the CodeLens says Cut short until Discard", async () => {
+    const page = workbench.page;
+    await openFile(page, "main.py");
+    const before = await editorText(page);
+    await goToLine(page, 2);
+    await generate(page, "E2E-CUT");
+    const cutShort = page.locator(".codelens-decoration span", { hasText: "Cut short" }); // a label: no command
+    await cutShort.waitFor({ timeout: 30_000 });
+    const warning = page.locator(".notifications-toasts .notification-toast", { hasText: "may be incomplete" });
+    await warning.waitFor({ timeout: 10_000 });
+    expect(await warning.textContent()).toContain("check the generated code before accepting it. The code reached its budget of");
+    expect(await warning.textContent()).toContain("raise ollama.codegen.maxTokens.code");
+    mkdirSync(artifactsDir, { recursive: true });
+    await page.screenshot({ path: join(artifactsDir, "codegen-cut-short.png") });
+    await warning.getByRole("button", { name: "Open Settings" }).click();
+    await expect.poll(() => page.locator(".settings-editor .setting-item-contents").first().textContent(), { timeout: 10_000 }).toContain("Max Tokens");
+    await openFile(page, "main.py");
+    await lens(page, "Discard").click();
+    await expect.poll(() => cutShort.count(), { timeout: 10_000 }).toBe(0);
+    await expect.poll(() => editorText(page)).toBe(before);
   });
 
   test("Discard (Escape) of code generated between two defs of a CRLF file leaves the file byte-identical and unmodified", async () => {

@@ -25,6 +25,8 @@ export interface ScriptEntry {
   first_delay_s?: number;
   status?: number;
   error?: string;
+  /** `length`: the answer ends as cut at the model's token limit. */
+  done_reason?: "stop" | "length";
 }
 
 /** Split text into word pieces that join back to it exactly (as the fake server's --chunks-from-text). */
