@@ -212,11 +212,23 @@ async def test_a_stage_that_reaches_its_budget_goes_on_and_says_so(backend, fake
         "code": "return (x *",
         "revisions": 0,
         "notes": [
-            "The code reached its budget of 268 tokens and may be incomplete: raise "
-            "`ollama.codegen.maxTokens.code` (or `options.numPredict`)."
+            "The code reached its budget of 268 tokens and may be incomplete (a task's budget "
+            "is 256 tokens plus one per two characters of its selection and instruction, at "
+            "most `ollama.codegen.maxTokens.code`; `options.numPredict` sets it outright)."
         ],
     }
     assert list(updates) == ["plan", "code", "review"]  # the review judges what there is
+
+
+async def test_a_code_budget_set_by_the_setting_says_to_raise_it(backend, fake: FakeModelServer):
+    script(fake, review=["APPROVE"])
+    cut_code = Script(chunks=["```python\n", "return (x *\n", "   "], done_reason="length")
+    fake.script(cut_code, match=CODE_TASK)
+    updates = updates_of(await run(backend, job(budgets=TokenBudgets(code=100))))
+    assert updates["code"]["notes"] == [
+        "The code reached its budget of 100 tokens and may be incomplete: raise "
+        "`ollama.codegen.maxTokens.code` (or `options.numPredict`)."
+    ]
 
 
 @pytest.mark.parametrize(

@@ -40,7 +40,7 @@ from ollama_lsp.agents.repetition import RepetitionGuard
 
 from . import prompts
 from .cleaning import CodeExtractor, NoCodeError
-from .job import CodegenJob, Stage
+from .job import CODE_TOKENS_BASE, CodegenJob, Stage
 
 
 class CodegenState(TypedDict, total=False):
@@ -141,6 +141,9 @@ class StageAnswer:
     #: `budget`: the stage's token budget ran out; `loop`: the model repeated itself.
     cut: Literal["budget", "loop"] | None = None
     budget: int = 0
+    #: The code's budget came from the task's size, below `ollama.codegen.maxTokens.code`: raising
+    #: that setting would not have helped.
+    task_sized: bool = False
 
     def noted(self) -> CodegenState:
         """The state update adding `notes()`, if any (updates stay as they were otherwise)."""
@@ -155,6 +158,13 @@ class StageAnswer:
         if self.cut != "budget":
             return []
         setting = f"`ollama.codegen.maxTokens.{self.stage}` (or `options.numPredict`)"
+        if self.task_sized:
+            return [
+                f"The {name} reached its budget of {self.budget} tokens and may be incomplete (a "
+                f"task's budget is {CODE_TOKENS_BASE} tokens plus one per two characters of its "
+                "selection and instruction, at most `ollama.codegen.maxTokens.code`; "
+                "`options.numPredict` sets it outright)."
+            ]
         if self.stage == "code":
             return [
                 f"The {name} reached its budget of {self.budget} tokens and may be incomplete: "
@@ -247,7 +257,11 @@ async def _stream_model(
     if finish is None:
         raise BackendError("streamDropped", "The model's stream ended without a finish.")
     if finish.done_reason == "length":
-        return StageAnswer(text, stage, revision, cut="budget", budget=options["numPredict"])
+        budget = options["numPredict"]
+        task_sized = (
+            stage == "code" and "numPredict" not in job.options and budget < job.budgets.code
+        )
+        return StageAnswer(text, stage, revision, "budget", budget, task_sized)
     return StageAnswer(text, stage, revision)
 
 
