@@ -79,6 +79,8 @@ class _Turn:
     role: str
     content: str
     interrupted: bool = False
+    #: Interrupted by the model server's error rather than by a stop.
+    failed: bool = False
 
     def as_message(self) -> Message:
         content = self.content + INTERRUPTED_MARK if self.interrupted else self.content
@@ -175,7 +177,14 @@ class ChatAgent:
                     turn.conversation_id,
                     [
                         StoredTurn("user", user.content, prompt=turn.prompt),
-                        StoredTurn("assistant", answer.content, None, answer.interrupted, model),
+                        StoredTurn(
+                            "assistant",
+                            answer.content,
+                            None,
+                            answer.interrupted,
+                            model,
+                            failed=answer.failed,
+                        ),
                     ],
                     title=title_of(turn.prompt),
                     workspace_folder=turn.workspace_folder,
@@ -199,8 +208,11 @@ class ChatAgent:
                 on_delta(event)
             if finish is None:
                 raise BackendError("streamDropped", "The model's stream ended without a finish.")
-        except (asyncio.CancelledError, BackendError):
+        except asyncio.CancelledError:
             record(_Turn("assistant", "".join(content), interrupted=True), turn.model)
+            raise
+        except BackendError:
+            record(_Turn("assistant", "".join(content), interrupted=True, failed=True), turn.model)
             raise
         text = "".join(content)
         record(_Turn("assistant", text), finish.model or turn.model)

@@ -97,6 +97,8 @@ class StoredTurn:
     #: The model that answered (assistant turns).
     model: str | None = None
     created_at_ms: int = 0
+    #: The interruption was the model server's error, not a stop.
+    failed: bool = False
 
 
 @attrs.frozen
@@ -340,7 +342,7 @@ class HistoryStore:
                 "INSERT INTO turns (conversation_id, role, content, prompt, interrupted, model,"
                 " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (conversation_id, t.role, t.content, t.prompt, t.interrupted, t.model, at)
+                    (conversation_id, t.role, t.content, t.prompt, _ending(t), t.model, at)
                     for t in turns
                 ],
             )
@@ -446,9 +448,18 @@ _SUMMARY_COLUMNS = "id, title, workspace_folder, created_at, updated_at, message
 _TURN_COLUMNS = "role, content, prompt, interrupted, model, created_at"
 
 
+#: The `interrupted` column: 0 complete, 1 stopped, 2 failed (files written before failures were
+#: told apart hold 1 for both, read as stopped).
+_STOPPED, _FAILED = 1, 2
+
+
+def _ending(turn: StoredTurn) -> int:
+    return (_FAILED if turn.failed else _STOPPED) if turn.interrupted else 0
+
+
 def _turn(row: Any) -> StoredTurn:
-    role, content, prompt, interrupted, model, created_at = row
-    return StoredTurn(role, content, prompt, bool(interrupted), model, created_at)
+    role, content, prompt, ending, model, created_at = row
+    return StoredTurn(role, content, prompt, ending != 0, model, created_at, ending == _FAILED)
 
 
 @attrs.frozen

@@ -40,7 +40,7 @@ async def list_conversations(client: TerminalClient, limit: int) -> int:
 
 async def show_conversation(client: TerminalClient, conversation_id: str) -> int:
     """The conversation as it went: prompts quoted with `> `, each answer followed by its
-    model (and whether it was stopped before the end)."""
+    model (and whether it was stopped or failed before the end)."""
     try:
         found = await client.request(Command.GET_CONVERSATION, ConversationParams(conversation_id))
     except JsonRpcException as error:
@@ -52,8 +52,9 @@ async def show_conversation(client: TerminalClient, conversation_id: str) -> int
         if turn["role"] == "user":
             out.write("\n" + "".join(f"> {line}\n" for line in turn["text"].splitlines() or [""]))
             continue
-        stopped = " · stopped before the end" if turn["interrupted"] else ""
-        out.write(f"\n{turn['text'].rstrip()}\n— {turn['model']}{stopped}\n")
+        ending = "failed" if turn["failed"] else "stopped"
+        cut = f" · {ending} before the end" if turn["interrupted"] else ""
+        out.write(f"\n{turn['text'].rstrip()}\n— {turn['model']}{cut}\n")
     return 0
 
 

@@ -221,6 +221,9 @@ class ConversationTurn(Payload):
     #: The answer was stopped or failed before it was complete; continuing the conversation
     #: tells the model so.
     interrupted: bool
+    #: The interruption was the model server's error, not a stop (false for answers stored by
+    #: versions that did not tell them apart).
+    failed: bool
     #: The model that answered (null for the user's turns).
     model: str | None
     #: ISO 8601 in UTC.

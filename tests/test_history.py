@@ -146,14 +146,14 @@ async def test_stopped_and_failed_answers_are_stored_as_interrupted_turns(
 
     second = await start_client()
     stopped = await second.command(Command.GET_CONVERSATION, {"conversationId": "stopped"})
-    assert [(t["text"], t["interrupted"], t["model"]) for t in stopped["turns"]] == [
-        ("go on", False, None),
-        (partial, True, "test-model"),
+    assert [(t["text"], t["interrupted"], t["failed"], t["model"]) for t in stopped["turns"]] == [
+        ("go on", False, False, None),
+        (partial, True, False, "test-model"),
     ]
     failed = await second.command(Command.GET_CONVERSATION, {"conversationId": "failed"})
-    assert [(t["text"], t["interrupted"]) for t in failed["turns"]] == [
-        ("fail please", False),
-        ("half an ", True),
+    assert [(t["text"], t["interrupted"], t["failed"]) for t in failed["turns"]] == [
+        ("fail please", False, False),
+        ("half an ", True, True),
     ]
     # Continuing tells the model the answer it gave was cut short, as it does in memory.
     fake.script(Script(chunks=["ok"]))

@@ -77,3 +77,12 @@ async def test_chat_continue_resumes_the_last_or_a_given_conversation(fake: Fake
 
     status, _, stderr = await run(fake, "chat", "hi", "--continue", "no-such-id")
     assert status == 1 and "No stored conversation has id 'no-such-id'" in stderr
+
+
+async def test_history_shows_an_answer_that_failed_as_failed(fake: FakeModelServer):
+    fake.script(Script(chunks=["half ", "an ", "answer"], error_after=2))
+    assert (await run(fake, "chat", "fail please"))[0] != 0
+    (failed,) = listed_ids((await run(fake, "history"))[1])
+    status, stdout, _ = await run(fake, "history", failed)
+    assert status == 0
+    assert stdout.endswith("\nhalf an\n— test-model · failed before the end\n")

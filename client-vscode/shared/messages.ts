@@ -14,11 +14,13 @@ export type AnswerEnd =
   | { status: "stopped" }
   | { status: "error"; message: string; setting?: string; offerEmbeddedSetup?: boolean };
 
-/** A turn of a stored conversation; an interrupted answer (stopped or failed) is shown stopped. */
+/** A turn of a stored conversation; an interrupted answer is shown stopped, or failed. */
 export interface PastTurn {
   role: "user" | "assistant";
   text: string;
   interrupted: boolean;
+  /** The interruption was the model server's error, not a stop. */
+  failed: boolean;
   /** The model that answered (null for the user's turns). */
   model: string | null;
 }

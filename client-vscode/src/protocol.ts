@@ -174,6 +174,11 @@ export interface ConversationTurn {
    * The answer was stopped or failed before it was complete; continuing the conversation tells the model so.
    */
   interrupted: boolean;
+  /**
+   * The interruption was the model server's error, not a stop (false for answers stored by versions that did
+   * not tell them apart).
+   */
+  failed: boolean;
   /** The model that answered (null for the user's turns). */
   model: string | null;
   /** ISO 8601 in UTC. */

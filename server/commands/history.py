@@ -64,6 +64,7 @@ async def get_conversation(ls: OllamaLanguageServer, call: CommandCall) -> GetCo
                 role=t.role,
                 text=t.content if t.prompt is None else t.prompt,
                 interrupted=t.interrupted,
+                failed=t.failed,
                 model=t.model,
                 created_at=iso_time(t.created_at_ms),
             )

@@ -12,7 +12,7 @@ export async function loadConversation(server: OllamaLanguageServer, conversatio
   try {
     const params: ConversationParams = { conversationId };
     const { turns } = await server.execute<GetConversationResult>(Command.GET_CONVERSATION, params);
-    return turns.map(({ role, text, interrupted, model }) => ({ role, text, interrupted, model }));
+    return turns.map(({ role, text, interrupted, failed, model }) => ({ role, text, interrupted, failed, model }));
   } catch (error) {
     if (failureKind(error) !== "notFound") server.output.warn(`cannot load conversation ${conversationId}: ${describeError(error)}`);
     return undefined;

@@ -1,13 +1,13 @@
 // @vitest-environment jsdom
 import { expect, test } from "vitest";
-import { pastConversation } from "../../../webview/pastConversation";
+import { PAST_FAILURE, pastConversation } from "../../../webview/pastConversation";
 
 test("a stored conversation renders as it was: prompts, Markdown answers under their model, a Stopped mark", () => {
   const nodes = pastConversation(document, [
-    { role: "user", text: "What is **x**?", interrupted: false, model: null },
-    { role: "assistant", text: "It is **bold**.\n\n```python\nprint(1)\n```\n", interrupted: false, model: "qwen" },
-    { role: "user", text: "Tell me more", interrupted: false, model: null },
-    { role: "assistant", text: "Well, first", interrupted: true, model: "llama" },
+    { role: "user", text: "What is **x**?", interrupted: false, failed: false, model: null },
+    { role: "assistant", text: "It is **bold**.\n\n```python\nprint(1)\n```\n", interrupted: false, failed: false, model: "qwen" },
+    { role: "user", text: "Tell me more", interrupted: false, failed: false, model: null },
+    { role: "assistant", text: "Well, first", interrupted: true, failed: false, model: "llama" },
   ]);
   const root = document.createElement("main");
   root.append(...nodes);
@@ -25,7 +25,14 @@ test("a stored conversation renders as it was: prompts, Markdown answers under t
 });
 
 test("an interrupted answer with no text yet is still marked", () => {
-  const [, answer] = pastConversation(document, [{ role: "assistant", text: "", interrupted: true, model: "m" }]) as HTMLElement[];
+  const [, answer] = pastConversation(document, [{ role: "assistant", text: "", interrupted: true, failed: false, model: "m" }]) as HTMLElement[];
   expect(answer.dataset.status).toBe("stopped");
   expect(answer.querySelector(".answer-status")?.textContent).toBe("Stopped");
+});
+
+test("an answer that failed is marked as failed, not stopped, its text kept", () => {
+  const [, answer] = pastConversation(document, [{ role: "assistant", text: "half an ", interrupted: true, failed: true, model: "m" }]) as HTMLElement[];
+  expect(answer.dataset.status).toBe("error");
+  expect(answer.querySelector(".answer-body")?.textContent?.trim()).toBe("half an");
+  expect(answer.querySelector(".answer-status .error")?.textContent?.trim()).toBe(PAST_FAILURE);
 });
