@@ -48,6 +48,8 @@ export type FromWebview =
   | { type: "send"; prompt: string; model: string; includeSelection: boolean; includeFile: boolean }
   | { type: "stop" }
   | { type: "newChat" }
+  /** The history list, choosing into this chat (editor tabs; the side bar has its title bar's). */
+  | { type: "showHistory" }
   /** `language`: the fence's tag (`py`, `typescript`, …), absent for an untagged block. */
   | { type: "codeAction"; action: CodeAction; code: string; language?: string }
   /** Ask the prompt of a failed answer again, with the same model and context. */

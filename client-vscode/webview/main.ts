@@ -141,6 +141,7 @@ prompt.addEventListener("keydown", (event) => {
 sendButton.addEventListener("click", send);
 stopButton.addEventListener("click", () => vscode.postMessage({ type: "stop" }));
 document.getElementById("new-chat")?.addEventListener("click", () => vscode.postMessage({ type: "newChat" }));
+document.getElementById("show-history")?.addEventListener("click", () => vscode.postMessage({ type: "showHistory" }));
 // "Current file" includes the selection anyway.
 includeFile.addEventListener("change", () => (includeSelection.disabled = includeFile.checked));
 

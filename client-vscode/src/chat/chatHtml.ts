@@ -8,8 +8,8 @@ export interface ChatHtmlResources {
   /** The stylesheet; it loads the codicon font from next to itself. */
   styleUri: string;
   nonce: string;
-  /** A New chat button in the page: for editor tabs (the side bar view has it in its title bar). */
-  newChatButton: boolean;
+  /** History and New chat buttons in the page: for editor tabs (the side bar view has them in its title bar). */
+  toolbarActions: boolean;
 }
 
 /** Prompts the empty conversation offers; `include` ticks that context box. */
@@ -34,9 +34,10 @@ export function contentSecurityPolicy({ cspSource, nonce }: Pick<ChatHtmlResourc
 }
 
 export function chatHtml(resources: ChatHtmlResources): string {
-  const { scriptUri, styleUri, nonce, newChatButton } = resources;
-  const newChat = newChatButton
-    ? `<button id="new-chat" class="icon-button" title="New Chat" aria-label="New Chat"><span class="codicon codicon-add" aria-hidden="true"></span></button>`
+  const { scriptUri, styleUri, nonce, toolbarActions } = resources;
+  const actions = toolbarActions
+    ? `<button id="show-history" class="icon-button" title="Chat History" aria-label="Chat History"><span class="codicon codicon-history" aria-hidden="true"></span></button>
+  <button id="new-chat" class="icon-button" title="New Chat" aria-label="New Chat"><span class="codicon codicon-add" aria-hidden="true"></span></button>`
     : "";
   return `<!DOCTYPE html>
 <html lang="en">
@@ -55,7 +56,7 @@ export function chatHtml(resources: ChatHtmlResources): string {
     <span class="codicon codicon-chevron-down" aria-hidden="true"></span>
   </span>
   <span class="spacer"></span>
-  ${newChat}
+  ${actions}
 </header>
 <main id="conversation" aria-live="polite">
   <div class="empty-state">

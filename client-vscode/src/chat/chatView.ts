@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import * as vscode from "vscode";
 import type { FromWebview, ToWebview } from "../../shared/messages";
 import type { EditorTracker } from "../editorTracker";
+import { showHistory, type HistoryTarget } from "../history/historyPicker";
 import type { OpenConversationMemory } from "../history/storedConversation";
 import type { OllamaLanguageServer } from "../languageServer";
 import type { ModelCatalog } from "../modelCatalog";
@@ -25,7 +26,7 @@ export class ChatViews implements vscode.WebviewViewProvider, vscode.Disposable 
 
   resolveWebviewView(view: vscode.WebviewView): void {
     // The view's title bar has the New chat action.
-    this.sideBarSession = this.attach(view.webview, view, { newChatButton: false, memory: this.memory });
+    this.sideBarSession = this.attach(view.webview, view, { toolbarActions: false, memory: this.memory });
   }
 
   /** Show the side bar chat with the focus in its prompt. */
@@ -40,7 +41,7 @@ export class ChatViews implements vscode.WebviewViewProvider, vscode.Disposable 
       ...this.webviewOptions(),
       retainContextWhenHidden: true,
     });
-    this.attach(panel.webview, panel, { newChatButton: true });
+    this.attach(panel.webview, panel, { toolbarActions: true });
   }
 
   /** New chat in the side bar view. */
@@ -60,6 +61,14 @@ export class ChatViews implements vscode.WebviewViewProvider, vscode.Disposable 
     this.memory.remember(conversationId);
     await this.reveal();
     return true;
+  }
+
+  /** The history list choosing into `session`'s chat (an editor tab's own button). */
+  private historyTarget(session: ChatSession): HistoryTarget {
+    return {
+      openStored: (conversationId) => session.openStored(conversationId),
+      conversationDeleted: (conversationId) => this.conversationDeleted(conversationId),
+    };
   }
 
   /** A conversation was deleted: a chat showing it starts anew rather than continue it. */
@@ -83,7 +92,7 @@ export class ChatViews implements vscode.WebviewViewProvider, vscode.Disposable 
   private attach(
     webview: vscode.Webview,
     host: { onDidDispose: vscode.Event<void> },
-    { newChatButton, memory }: { newChatButton: boolean; memory?: OpenConversationMemory },
+    { toolbarActions, memory }: { toolbarActions: boolean; memory?: OpenConversationMemory },
   ): ChatSession {
     webview.options = this.webviewOptions();
     const dist = vscode.Uri.joinPath(this.extensionUri, "dist");
@@ -92,13 +101,15 @@ export class ChatViews implements vscode.WebviewViewProvider, vscode.Disposable 
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, "webview.js")).toString(),
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, "webview-style.css")).toString(),
       nonce: randomBytes(16).toString("base64"),
-      newChatButton,
+      toolbarActions,
     });
     const post = (message: ToWebview): void => void webview.postMessage(message);
     const session = new ChatSession(this.server, this.models, this.editors, post, memory);
     this.sessions.add(session);
     const subscriptions = [
-      webview.onDidReceiveMessage((message: FromWebview) => session.handle(message)),
+      webview.onDidReceiveMessage((message: FromWebview) =>
+        message.type === "showHistory" ? showHistory(this.server, this.historyTarget(session)) : session.handle(message),
+      ),
       this.models.onDidChange(() => post({ type: "models", list: this.models.list })),
     ];
     host.onDidDispose(() => {

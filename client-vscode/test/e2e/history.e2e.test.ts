@@ -207,4 +207,17 @@ describe("conversation history", () => {
     await page.keyboard.press("Escape");
     await expect.poll(() => chat.locator(".message").count()).toBe(0);
   });
+
+  test("a chat in an editor tab has its own history button: the conversation chosen opens in that tab", async () => {
+    const page = workbench.page;
+    await runCommand(page, "Ollama: Open Chat in Editor");
+    const webviews = page.frameLocator("iframe.webview.ready");
+    const [sideBar, tab] = [webviews.first(), webviews.last()].map((webview) => webview.frameLocator("#active-frame"));
+    await tab.locator("#show-history").click();
+    await expect.poll(() => shownHistory(page), { timeout: 15_000 }).toContain(FIRST.prompt);
+    await page.locator(".quick-input-list .monaco-list-row", { hasText: FIRST.prompt }).click();
+    await expect.poll(() => tab.locator(".message.user").first().textContent(), { timeout: 15_000 }).toBe(FIRST.prompt);
+    // The side bar's chat is left as it was.
+    expect(await sideBar.locator(".message").count()).toBe(0);
+  });
 });

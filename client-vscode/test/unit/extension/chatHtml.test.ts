@@ -1,7 +1,7 @@
 import { expect, test } from "vitest";
 import { chatHtml, contentSecurityPolicy } from "../../../src/chat/chatHtml";
 
-const resources = { cspSource: "https://x.vscode-cdn.net", scriptUri: "https://x.vscode-cdn.net/w.js", styleUri: "https://x.vscode-cdn.net/s.css", nonce: "abc123", newChatButton: true };
+const resources = { cspSource: "https://x.vscode-cdn.net", scriptUri: "https://x.vscode-cdn.net/w.js", styleUri: "https://x.vscode-cdn.net/s.css", nonce: "abc123", toolbarActions: true };
 
 test("the CSP allows nothing remote and only the nonce'd script", () => {
   const csp = contentSecurityPolicy(resources);
@@ -19,9 +19,11 @@ test("every script carries the nonce and every resource is local to the webview"
   expect(html).not.toMatch(/ style=/);
 });
 
-test("New chat is in the page only where no title bar offers it (editor tabs)", () => {
-  expect(chatHtml({ ...resources, newChatButton: true })).toContain('id="new-chat"');
-  expect(chatHtml({ ...resources, newChatButton: false })).not.toContain('id="new-chat"');
+test("History and New chat are in the page only where no title bar offers them (editor tabs)", () => {
+  expect(chatHtml({ ...resources, toolbarActions: true })).toContain('id="new-chat"');
+  expect(chatHtml({ ...resources, toolbarActions: true })).toContain('id="show-history"');
+  expect(chatHtml({ ...resources, toolbarActions: false })).not.toContain('id="new-chat"');
+  expect(chatHtml({ ...resources, toolbarActions: false })).not.toContain('id="show-history"');
 });
 
 test("the empty conversation offers example prompts that say which context they use", () => {
