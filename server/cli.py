@@ -147,6 +147,8 @@ def setup_embedded() -> int:
     try:
         print(set_up(lambda line: print(SETUP_PROGRESS_PREFIX + line, file=sys.stderr, flush=True)))
     except SetupError as error:
+        if error.detail:
+            print(error.detail, file=sys.stderr)
         print(f"{SETUP_FAILURE_PREFIX}{error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

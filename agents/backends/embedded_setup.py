@@ -43,7 +43,12 @@ Report = Callable[[str], None]
 
 
 class SetupError(Exception):
-    """A step that cannot be done here; the message says what to do."""
+    """A step that cannot be done here; the message says what to do, `detail` (if any) shows
+    what went wrong (the end of a build log)."""
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail
 
 
 def engine_version() -> str:
@@ -124,10 +129,10 @@ def engine_wheel(version: str, key: str, report: Report) -> Path:
             kept.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(log_path, kept)
             tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-40:])
-            print(tail, file=sys.stderr)
             raise SetupError(
                 f"building llama-cpp-python failed (its last lines are above; the whole log is in "
-                f"{kept}); the usual causes are a missing compiler or CMake, or no network to PyPI"
+                f"{kept}); the usual causes are a missing compiler or CMake, or no network to PyPI",
+                detail=tail,
             )
         folder.parent.mkdir(parents=True, exist_ok=True)
         partial = folder.with_name(folder.name + ".partial")
