@@ -28,8 +28,6 @@ const includeFile = byId<HTMLInputElement>("include-file");
 const emptyState = conversation.querySelector<HTMLElement>(".empty-state");
 
 const answers = new Map<string, AnswerView>();
-/** The label above each answer being written: it names the model that answered once it ends. */
-const answerLabels = new Map<string, HTMLElement>();
 let writing: string | undefined;
 
 /** Send and Stop take turns in the same place, so the composer never moves. */
@@ -69,9 +67,7 @@ function startAnswer(answerId: string, text: string, model: string): void {
   const answer = new AnswerView(document);
   answers.set(answerId, answer);
   // Labels before the turns, not in them: a turn's text stays exactly what was asked or answered.
-  const answerLabel = turnLabel(document, "sparkle", model);
-  answerLabels.set(answerId, answerLabel);
-  conversation.append(turnLabel(document, "account", "You"), userMessage(document, text), answerLabel, answer.element);
+  conversation.append(turnLabel(document, "account", "You"), userMessage(document, text), turnLabel(document, "sparkle", model), answer.element);
   setWriting(answerId);
   followAnswer = true;
 }
@@ -79,11 +75,18 @@ function startAnswer(answerId: string, text: string, model: string): void {
 /** Replace the conversation shown (by the empty state when it has no turns), at its end. */
 function showConversation(turns: Node[]): void {
   answers.clear();
-  answerLabels.clear();
   conversation.replaceChildren(...(turns.length > 0 ? turns : emptyState ? [emptyState] : []));
   setWriting(undefined);
   followAnswer = true;
   conversation.scrollTop = conversation.scrollHeight;
+}
+
+/** The answer's label (just before it) names the model that answered; a notice goes above it. */
+function labelAnswer(answerId: string, answeredBy: string | undefined, notice: string | undefined): void {
+  const label = answers.get(answerId)?.element.previousElementSibling;
+  if (!(label instanceof HTMLElement)) return;
+  if (answeredBy && label.textContent !== answeredBy) renameTurnLabel(label, answeredBy);
+  if (notice) label.before(answerNotice(document, notice));
 }
 
 /** A failed answer's Retry and Open Settings, in its error box. */
@@ -108,11 +111,8 @@ window.addEventListener("message", (event: MessageEvent<ToWebview>) => {
     case "answerEnd":
       answers.get(message.answerId)?.finish(message.end);
       offerErrorActions(message.answerId, message.end);
-      const label = answerLabels.get(message.answerId);
-      if (label && message.answeredBy && label.textContent !== message.answeredBy) renameTurnLabel(label, message.answeredBy);
-      if (label && message.notice) label.before(answerNotice(document, message.notice));
+      labelAnswer(message.answerId, message.answeredBy, message.notice);
       answers.delete(message.answerId);
-      answerLabels.delete(message.answerId);
       if (writing === message.answerId) setWriting(undefined);
       // Not while the user has text of the conversation selected: focusing would drop it.
       if (document.getSelection()?.isCollapsed !== false) prompt.focus();
